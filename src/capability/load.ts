@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, YAMLParseError } from 'yaml';
+import { CapabilityError } from '../errors.js';
+import { capabilityDocumentSchema, type Capability, type OperationSpec } from './model.js';
+
+/** The capability this server ships: refined from the Naftiko seed with Clerk's official spec. */
+export const BUNDLED_CAPABILITY = fileURLToPath(new URL('./clerk-frontend-api-invitations.yaml', import.meta.url));
+
+/** Reads, parses and validates a capability file; throws a CapabilityError naming the file and the place. */
+export function loadCapability(file: string = BUNDLED_CAPABILITY): Capability {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CapabilityError(file, '', `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  return parseCapability(text, file);
+}
+
+/** Parses and validates capability YAML text; `file` is used in error messages. */
+export function parseCapability(text: string, file: string): Capability {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const at = error.linePos?.[0];
+      throw new CapabilityError(file, at ? `line ${at.line}, column ${at.col}` : '', `not valid YAML: ${error.code}`, { cause: error });
+    }
+    throw error;
+  }
+  const result = capabilityDocumentSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new CapabilityError(file, issue ? jsonPath(issue.path) : '', issue?.message ?? 'invalid', { cause: result.error });
+  }
+
+  const operations: OperationSpec[] = [];
+  result.data.capability.consumes.forEach((consumed, c) => {
+    consumed.resources.forEach((resource, r) => {
+      resource.operations.forEach((operation, o) => {
+        const where = `capability.consumes[${c}].resources[${r}].operations[${o}]`;
+        const [output] = operation.outputParameters;
+        if (!output) throw new CapabilityError(file, `${where}.outputParameters`, 'one output parameter is required');
+        const spec: OperationSpec = {
+          name: operation.name,
+          title: operation.label ?? operation.description,
+          description: operation.description,
+          method: operation.method,
+          path: resource.path,
+          inputParameters: operation.inputParameters,
+          output,
+        };
+        checkOperation(spec, file, where, operations);
+        operations.push(spec);
+      });
+    });
+  });
+  return { file, label: result.data.info.label, operations };
+}
+
+function checkOperation(op: OperationSpec, file: string, where: string, seen: readonly OperationSpec[]): void {
+  const fail = (place: string, problem: string): never => {
+    throw new CapabilityError(file, `${where}${place}`, problem);
+  };
+  if (seen.some((other) => other.name === op.name)) fail('.name', `operation name "${op.name}" is used twice: tool names must be unique`);
+
+  const templated = [...op.path.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]);
+  const names = new Set<string>();
+  op.inputParameters.forEach((p, i) => {
+    const place = `.inputParameters[${i}]`;
+    if (names.has(p.name)) fail(`${place}.name`, `parameter "${p.name}" is declared twice`);
+    names.add(p.name);
+    if (p.in === 'path') {
+      if (!templated.includes(p.name)) fail(`${place}.name`, `path parameter "${p.name}" does not appear in path ${op.path}`);
+      if (p.type !== 'string' && p.type !== 'integer') fail(`${place}.type`, 'a path parameter must be a string or an integer');
+      if (!p.required) fail(`${place}.required`, 'a path parameter must be required');
+    }
+    if (p.in === 'body' && (op.method === 'GET' || op.method === 'DELETE')) fail(`${place}.in`, `a ${op.method} request has no body`);
+    if (p.in === 'query' && p.type === 'object') fail(`${place}.type`, 'a query parameter cannot be an object');
+    if (p.type === 'array' && !p.items) fail(`${place}.items`, 'an array parameter needs items');
+    if (p.minimum !== undefined && p.maximum !== undefined && p.minimum > p.maximum) fail(`${place}.minimum`, 'minimum is above maximum');
+  });
+  for (const name of templated) {
+    if (name !== undefined && !names.has(name)) fail('.inputParameters', `path ${op.path} uses {${name}} but no "in: path" parameter declares it`);
+  }
+  const bodies = op.inputParameters.filter((p) => p.in === 'body');
+  if (bodies.some((p) => p.type === 'object') && bodies.length > 1) {
+    fail('.inputParameters', 'an object body parameter must be the only body parameter');
+  }
+}
+
+function jsonPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}${out ? '.' : ''}${String(key)}`), '');
+}

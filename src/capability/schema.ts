@@ -1,0 +1,91 @@
+import * as z from 'zod';
+import type { OperationSpec, ParameterSpec } from './model.js';
+
+type Item = NonNullable<ParameterSpec['items']>;
+type Scalar = Pick<ParameterSpec, 'type' | 'format' | 'enum' | 'minimum' | 'maximum'>;
+
+/** A value that can travel in a form body: scalars, or arrays of them as repeated keys. */
+const formScalar = z.union([z.string(), z.number(), z.boolean()]);
+export const formValueSchema = z.union([formScalar, z.array(formScalar)]);
+
+// Ids become one path segment; "." and ".." would be collapsed by URL parsing even when
+// percent-encoded, so they are refused like empty ids.
+const pathSegment = z
+  .string()
+  .refine((s) => s.trim() !== '', 'must not be empty')
+  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."');
+
+function scalarSchema(spec: Scalar): z.ZodType {
+  if (spec.enum) {
+    const values = spec.enum;
+    if (values.every((v): v is string => typeof v === 'string')) return z.enum(values as [string, ...string[]]);
+    return z.union(values.map((v) => z.literal(v)) as unknown as [z.ZodLiteral, z.ZodLiteral]);
+  }
+  switch (spec.type) {
+    case 'string':
+      return spec.format === 'email' ? z.email() : z.string();
+    case 'boolean':
+      return z.boolean();
+    case 'integer':
+    case 'number': {
+      let n = spec.type === 'integer' ? z.int() : z.number();
+      if (spec.minimum !== undefined) n = n.min(spec.minimum);
+      if (spec.maximum !== undefined) n = n.max(spec.maximum);
+      return n;
+    }
+    default:
+      throw new Error(`not a scalar type: ${spec.type}`);
+  }
+}
+
+function parameterSchema(p: ParameterSpec): z.ZodType {
+  let schema: z.ZodType;
+  if (p.in === 'path') {
+    schema = p.type === 'integer' ? scalarSchema(p) : pathSegment;
+  } else if (p.type === 'array') {
+    let array = z.array(scalarSchema(p.items as Item));
+    if (p.minItems !== undefined) array = array.min(p.minItems);
+    if (p.maxItems !== undefined) array = array.max(p.maxItems);
+    schema = array;
+  } else if (p.type === 'object') {
+    // A free-form body (as in the seed capability): every field must be form-encodable.
+    schema = z.record(z.string(), formValueSchema);
+  } else {
+    schema = scalarSchema(p);
+  }
+  // Defaults are documented, not sent: Clerk applies them itself, and a request then says only
+  // what the caller asked for.
+  const meta: Record<string, unknown> = {};
+  if (p.description) meta.description = p.description;
+  if (p.default !== undefined) meta.default = p.default;
+  if (Object.keys(meta).length > 0) schema = schema.meta(meta);
+  return p.required ? schema : schema.optional();
+}
+
+/**
+ * Builds a tool's input schema from an operation's parameters: path, query and body parameters
+ * become flat top-level arguments. Unknown arguments are refused rather than silently dropped, so
+ * a misspelt optional flag (say `Notify`) cannot go unnoticed.
+ */
+export function inputSchema(op: OperationSpec): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const p of op.inputParameters) shape[p.name] = parameterSchema(p);
+  return z.strictObject(shape);
+}
+
+/** Free-form Clerk object: known to be an object, every field passed on. */
+const looseObject = z.looseObject({});
+
+/**
+ * Builds a tool's output schema. It accepts what Clerk returns, extra fields included: Clerk adds
+ * fields over time and clients validate structuredContent against this schema.
+ */
+export function outputSchema(op: OperationSpec): z.ZodObject {
+  if (op.output.type === 'array') {
+    return z.looseObject({
+      data: z.array(looseObject).describe(op.output.name),
+      total_count: z.number().describe('Number of matching items, across all pages'),
+    });
+  }
+  return looseObject;
+}

@@ -1,0 +1,194 @@
+import ky, { HTTPError, TimeoutError, type KyInstance, type RetryOptions } from 'ky';
+import type { ClerkSettings } from '../config.js';
+import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabel } from './errors.js';
+import { encodeForm, type FormValue } from './form.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type QueryValue = string | number | boolean | readonly (string | number | boolean)[];
+
+/** One call to the Frontend API, before Clerk's own parameters are added. */
+export interface ClerkRequest {
+  readonly method: HttpMethod;
+  /** Path below the base URL, already percent-encoded, e.g. `/v1/organizations/org_1/invitations`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, QueryValue | undefined>>;
+  readonly form?: Readonly<Record<string, FormValue | undefined>>;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Clerk's success envelope without its `client` object, which carries session JWTs. */
+export interface ClerkPayload {
+  readonly response: unknown;
+}
+
+/** Longest wait a `Retry-After` can impose before a retry. */
+export const RETRY_AFTER_CAP_MS = 10_000;
+
+// Only status codes at which Clerk did nothing: a GET may also be repeated after a gateway
+// failure or a network error, a POST only after 429 (a repeated create can invite twice).
+const RETRY: Readonly<Record<'GET' | 'POST', RetryOptions>> = {
+  GET: { limit: 2, methods: ['get'], statusCodes: [429, 502, 503, 504], afterStatusCodes: [429, 503], maxRetryAfter: RETRY_AFTER_CAP_MS },
+  POST: {
+    limit: 2,
+    methods: ['post'],
+    statusCodes: [429],
+    afterStatusCodes: [429],
+    maxRetryAfter: RETRY_AFTER_CAP_MS,
+    // false stops ky from retrying network errors; undefined lets its 429 handling (Retry-After) run.
+    shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
+  },
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The one place that knows how to talk to Clerk's Frontend API: native auth with token rotation,
+ * Clerk's query parameters, form bodies, the response envelope and error bodies, retries and timeouts.
+ */
+export class ClerkClient {
+  readonly #settings: ClerkSettings;
+  readonly #http: KyInstance;
+  #token: string | undefined;
+  // Every token this client has held (and the publishable key), so that none can slip into a message.
+  readonly #secrets = new Set<string>();
+
+  constructor(settings: ClerkSettings) {
+    this.#settings = settings;
+    this.#token = settings.clientToken;
+    for (const secret of [settings.clientToken, settings.publishableKey]) if (secret) this.#secrets.add(secret);
+    this.#http = ky.create({
+      prefixUrl: settings.baseUrl,
+      timeout: settings.timeoutMs,
+      headers: { accept: 'application/json' },
+      hooks: {
+        // Set per attempt, so a retry carries the token that the previous answer rotated in.
+        beforeRequest: [(request) => void request.headers.set('authorization', `Bearer ${this.#token ?? ''}`)],
+        afterResponse: [(_request, _options, response) => this.#keepRotatedToken(response)],
+      },
+    });
+  }
+
+  /** The client token currently in use (rotated tokens replace the configured one). */
+  get clientToken(): string | undefined {
+    return this.#token;
+  }
+
+  /** Replaces every token this client has held with `[redacted]`. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
+    return out;
+  }
+
+  /** Sends one request; resolves with the envelope's payload or throws ClerkApiError / ClerkRequestError. */
+  async request(request: ClerkRequest): Promise<ClerkPayload> {
+    const label: RequestLabel = { method: request.method, path: request.path };
+    if (!this.#token) {
+      throw new ClerkRequestError(label, 'no-token', 'no Clerk client token is configured: set CLERK_CLIENT_TOKEN (README, "Getting a client token"), or start with --sandbox to try the tools.', false);
+    }
+    let retries = 0;
+    let response: Response;
+    try {
+      response = await this.#http(request.path.replace(/^\//, ''), {
+        method: request.method,
+        searchParams: this.#searchParams(request.query),
+        ...(request.form ? { body: encodeForm(request.form) } : {}),
+        retry: request.method === 'GET' ? RETRY.GET : request.method === 'POST' ? RETRY.POST : 0,
+        hooks: { beforeRetry: [() => void retries++] },
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof HTTPError) throw await this.#apiError(label, error.response, retries, error);
+      throw this.#requestError(label, error, request.signal);
+    }
+    const body = await this.#readJson(label, response);
+    if (!isRecord(body) || !('response' in body)) {
+      throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, false);
+    }
+    return { response: body.response };
+  }
+
+  #searchParams(query: ClerkRequest['query']): URLSearchParams {
+    const params = new URLSearchParams({ _is_native: '1', __clerk_api_version: this.#settings.apiVersion });
+    if (this.#settings.sessionId) params.set('_clerk_session_id', this.#settings.sessionId);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+    }
+    return params;
+  }
+
+  #keepRotatedToken(response: Response): void {
+    const header = response.headers.get('authorization')?.replace(/^Bearer\s+/i, '').trim();
+    if (!header || header === this.#token) return;
+    this.#token = header;
+    this.#secrets.add(header);
+  }
+
+  async #readJson(label: RequestLabel, response: Response): Promise<unknown> {
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      const type = response.headers.get('content-type') ?? 'no content type';
+      throw new ClerkRequestError(
+        label,
+        'not-json',
+        `Clerk answered ${response.status} to ${label.method} ${label.path} with ${type}, not JSON (${text.length} bytes): a proxy or gateway may be answering instead of Clerk; check CLERK_FRONTEND_API_URL.`,
+        false,
+        { cause: error },
+      );
+    }
+  }
+
+  async #apiError(label: RequestLabel, response: Response, retries: number, cause: HTTPError): Promise<Error> {
+    let body: unknown;
+    try {
+      body = await this.#readJson(label, response);
+    } catch {
+      body = undefined;
+    }
+    const errors: ClerkErrorItem[] = isRecord(body) && Array.isArray(body.errors)
+      ? body.errors.filter(isRecord).map((e) => ({
+          code: typeof e.code === 'string' ? e.code : 'unknown',
+          ...(typeof e.message === 'string' ? { message: this.redact(e.message) } : {}),
+          ...(typeof e.long_message === 'string' ? { long_message: this.redact(e.long_message) } : {}),
+          ...(isRecord(e.meta) ? { meta: e.meta } : {}),
+        }))
+      : [];
+    if (errors.length === 0) {
+      const type = response.headers.get('content-type') ?? 'no content type';
+      errors.push({ code: 'no_clerk_error_body', long_message: `The answer (${type}) carried no Clerk error body: a proxy or gateway may have answered.` });
+    }
+    const traceId = isRecord(body) && typeof body.clerk_trace_id === 'string' ? body.clerk_trace_id : undefined;
+    const retryAfter = response.headers.get('retry-after') ?? undefined;
+    return new ClerkApiError(label, response.status, errors, traceId, retries, retryAfter, { cause });
+  }
+
+  #requestError(label: RequestLabel, error: unknown, signal: AbortSignal | undefined): ClerkRequestError {
+    const code = networkCode(error);
+    // A POST that got no answer may still have been applied by Clerk, unless it never left.
+    const maybeApplied = label.method !== 'GET' && !(code && NEVER_SENT.has(code));
+    const where = `${label.method} ${label.path}`;
+    if (signal?.aborted) return new ClerkRequestError(label, 'aborted', `the request was cancelled (${where}).`, maybeApplied, { cause: error });
+    if (error instanceof TimeoutError) {
+      return new ClerkRequestError(label, 'timeout', `no answer from Clerk within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, { cause: error });
+    }
+    const host = new URL(this.#settings.baseUrl).host;
+    return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${code ? ` (${code})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, { cause: error });
+  }
+}
+
+// Connection failures that prove nothing was sent.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The system error code (ECONNREFUSED, ENOTFOUND…) behind a fetch failure, if any. */
+function networkCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; isError(e) && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+const isError = (e: unknown): e is Error => e instanceof Error;

@@ -1,0 +1,83 @@
+import { ConfigError } from './errors.js';
+import { parsePublishableKey } from './clerk/publishable-key.js';
+
+/** Everything the server needs to talk to one Clerk Frontend API. */
+export interface ClerkSettings {
+  /** Frontend API origin (plus proxy path, if any), without a trailing slash. */
+  readonly baseUrl: string;
+  readonly clientToken: string | undefined;
+  readonly sessionId: string | undefined;
+  readonly apiVersion: string;
+  readonly timeoutMs: number;
+  /** Kept only so that it can be scrubbed from messages. */
+  readonly publishableKey?: string | undefined;
+}
+
+export const DEFAULT_API_VERSION = '2026-05-12';
+export const DEFAULT_TIMEOUT_MS = 30_000;
+// ky refuses longer timeouts (setTimeout's limit).
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const value = (env: Env, name: string): string | undefined => {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+};
+
+/** Reads the Clerk settings from environment variables; throws a ConfigError naming the variable at fault. */
+export function settingsFromEnv(env: Env): ClerkSettings {
+  return {
+    baseUrl: resolveBaseUrl(env),
+    clientToken: value(env, 'CLERK_CLIENT_TOKEN'),
+    sessionId: value(env, 'CLERK_SESSION_ID'),
+    apiVersion: resolveApiVersion(env),
+    timeoutMs: resolveTimeout(env),
+    publishableKey: value(env, 'CLERK_PUBLISHABLE_KEY'),
+  };
+}
+
+function resolveBaseUrl(env: Env): string {
+  const explicit = value(env, 'CLERK_FRONTEND_API_URL');
+  if (explicit) return parseBaseUrl(explicit);
+  const key = value(env, 'CLERK_PUBLISHABLE_KEY');
+  if (key) return `https://${parsePublishableKey(key).frontendApi}`;
+  throw new ConfigError(
+    'No Clerk instance configured: set CLERK_PUBLISHABLE_KEY (pk_test_… or pk_live_…, from the Clerk Dashboard) ' +
+      'or CLERK_FRONTEND_API_URL (your Frontend API URL, proxy or custom domain), or start with --sandbox to try it without Clerk.',
+  );
+}
+
+function parseBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('CLERK_FRONTEND_API_URL is not a URL: expected e.g. https://clerk.example.com or https://example.com/__clerk');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`CLERK_FRONTEND_API_URL must use https (or http for a local server), not ${url.protocol}`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError('CLERK_FRONTEND_API_URL must not carry credentials, a query or a fragment');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function resolveApiVersion(env: Env): string {
+  const version = value(env, 'CLERK_API_VERSION') ?? DEFAULT_API_VERSION;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) {
+    throw new ConfigError(`CLERK_API_VERSION must be a date like ${DEFAULT_API_VERSION}`);
+  }
+  return version;
+}
+
+function resolveTimeout(env: Env): number {
+  const raw = value(env, 'CLERK_TIMEOUT_MS');
+  if (raw === undefined) return DEFAULT_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMEOUT_MS) {
+    throw new ConfigError(`CLERK_TIMEOUT_MS must be a whole number of milliseconds between 1 and ${MAX_TIMEOUT_MS}`);
+  }
+  return ms;
+}

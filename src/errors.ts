@@ -1,0 +1,22 @@
+/** A setting is missing or wrong: the process cannot start. The message names the setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The command line is wrong. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The capability file cannot be used. The message names the file, the place in it and the problem. */
+export class CapabilityError extends Error {
+  override readonly name = 'CapabilityError';
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Invalid capability file ${file}${where ? ` at ${where}` : ''}: ${problem}`, options);
+  }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { CapabilityError, ConfigError, UsageError } from './errors.js';
+import { main } from './main.js';
+
+main(process.argv.slice(2), process.env).catch((error: unknown) => {
+  // Known failures get one clear line; anything else is a bug and keeps its stack.
+  const known = error instanceof ConfigError || error instanceof CapabilityError || error instanceof UsageError;
+  process.stderr.write(`clerk-invitations-mcp: ${known ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,26 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { OperationSpec } from '../capability/model.js';
+
+/**
+ * Derives MCP tool hints from an operation's HTTP contract, so that no tool needs a hand-written
+ * entry: GET reads; DELETE and PUT replace or remove; PATCH changes in place; a POST with a body
+ * creates something new (twice means two); a POST without a body acts on the item its path names
+ * (revoke, cancel...), which is destructive but reaches the same end state when repeated.
+ */
+export function annotationsFor(op: OperationSpec): ToolAnnotations {
+  const base = { title: op.title, openWorldHint: true };
+  const hasBody = op.inputParameters.some((p) => p.in === 'body');
+  switch (op.method) {
+    case 'GET':
+      return { ...base, readOnlyHint: true, idempotentHint: true };
+    case 'DELETE':
+    case 'PUT':
+      return { ...base, readOnlyHint: false, destructiveHint: true, idempotentHint: true };
+    case 'PATCH':
+      return { ...base, readOnlyHint: false, destructiveHint: true, idempotentHint: false };
+    case 'POST':
+      return hasBody
+        ? { ...base, readOnlyHint: false, destructiveHint: false, idempotentHint: false }
+        : { ...base, readOnlyHint: false, destructiveHint: true, idempotentHint: true };
+  }
+}

@@ -1,0 +1,87 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Capability, OperationSpec } from '../capability/model.js';
+import { inputSchema, outputSchema } from '../capability/schema.js';
+import type { ClerkClient, ClerkRequest, QueryValue } from '../clerk/client.js';
+import { ClerkRequestError, describeFailure } from '../clerk/errors.js';
+import type { FormValue } from '../clerk/form.js';
+import { log } from '../log.js';
+import { annotationsFor } from './annotations.js';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Registers one MCP tool per capability operation. */
+export function registerTools(server: McpServer, capability: Capability, clerk: ClerkClient): void {
+  for (const op of capability.operations) {
+    server.registerTool(
+      op.name,
+      {
+        title: op.title,
+        description: op.description,
+        inputSchema: inputSchema(op),
+        outputSchema: outputSchema(op),
+        annotations: annotationsFor(op),
+      },
+      async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
+        try {
+          const { response } = await clerk.request(toRequest(op, args, extra.signal));
+          const structured = shapeOutput(op, { response });
+          return { content: [{ type: 'text', text: JSON.stringify(structured, null, 2) }], structuredContent: structured };
+        } catch (error) {
+          if (!(error instanceof Error && error.name.startsWith('Clerk'))) {
+            log(`unexpected error in ${op.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, clerk);
+          }
+          return { isError: true, content: [{ type: 'text', text: clerk.redact(describeFailure(op.name, error)) }] };
+        }
+      },
+    );
+  }
+}
+
+/** Turns validated tool arguments into a Clerk request: ids into path segments, the rest into query or form. */
+export function toRequest(op: OperationSpec, args: Readonly<Record<string, unknown>>, signal?: AbortSignal): ClerkRequest {
+  // Each id becomes exactly one path segment ("/" and "%" are encoded too).
+  const path = op.path.replace(/\{([^{}]+)\}/g, (_, name: string) => encodeURIComponent(String(args[name])));
+  const query: [string, QueryValue][] = [];
+  const form: [string, FormValue][] = [];
+  for (const p of op.inputParameters) {
+    const value = args[p.name];
+    if (value === undefined || p.in === 'path') continue;
+    if (p.in === 'query') query.push([p.name, value as QueryValue]);
+    // A free-form object body (the seed's `body`) is sent field by field.
+    else if (p.type === 'object' && isRecord(value)) form.push(...(Object.entries(value) as [string, FormValue][]));
+    else form.push([p.name, value as FormValue]);
+  }
+  const hasBody = op.inputParameters.some((p) => p.in === 'body');
+  // fromEntries defines own properties: a "__proto__" key stays data.
+  return {
+    method: op.method,
+    path,
+    query: Object.fromEntries(query),
+    ...(hasBody ? { form: Object.fromEntries(form) } : {}),
+    signal,
+  };
+}
+
+/** Applies the operation's output mapping to the envelope, and gives every list one shape. */
+export function shapeOutput(op: OperationSpec, envelope: { response: unknown }): Record<string, unknown> {
+  const payload = select(envelope, op.output.value);
+  const unexpected = (what: string): ClerkRequestError =>
+    new ClerkRequestError({ method: op.method, path: op.path }, 'no-payload', `Clerk's answer has an unexpected shape: ${what}.`, false);
+  if (op.output.type === 'array') {
+    // Clerk answers lists as a bare array or as { data, total_count }, depending on the endpoint.
+    if (Array.isArray(payload)) return { data: payload, total_count: payload.length };
+    if (isRecord(payload) && Array.isArray(payload.data)) {
+      return { data: payload.data, total_count: typeof payload.total_count === 'number' ? payload.total_count : payload.data.length };
+    }
+    throw unexpected(`expected a list at ${op.output.value}`);
+  }
+  if (!isRecord(payload)) throw unexpected(`expected an object at ${op.output.value}`);
+  return payload;
+}
+
+/** Follows a `$.a.b` mapping; `$.` is the whole value. */
+function select(root: unknown, path: string): unknown {
+  const keys = path.slice(2).split('.').filter(Boolean);
+  return keys.reduce<unknown>((node, key) => (isRecord(node) && Object.hasOwn(node, key) ? node[key] : undefined), root);
+}
