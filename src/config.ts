@@ -9,6 +9,8 @@ export interface ClerkSettings {
   readonly sessionId: string | undefined;
   readonly apiVersion: string;
   readonly timeoutMs: number;
+  /** Longest wait a `Retry-After` may impose before a retry (default RETRY_AFTER_CAP_MS). */
+  readonly maxRetryAfterMs?: number;
   /** Kept only so that it can be scrubbed from messages. */
   readonly publishableKey?: string | undefined;
 }

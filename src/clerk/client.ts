@@ -24,20 +24,21 @@ export interface ClerkPayload {
 /** Longest wait a `Retry-After` can impose before a retry. */
 export const RETRY_AFTER_CAP_MS = 10_000;
 
-// Only status codes at which Clerk did nothing: a GET may also be repeated after a gateway
-// failure or a network error, a POST only after 429 (a repeated create can invite twice).
-const RETRY: Readonly<Record<'GET' | 'POST', RetryOptions>> = {
-  GET: { limit: 2, methods: ['get'], statusCodes: [429, 502, 503, 504], afterStatusCodes: [429, 503], maxRetryAfter: RETRY_AFTER_CAP_MS },
-  POST: {
+// A GET may be repeated after 429, a gateway failure or a network error; a POST only after 429,
+// the one answer that says Clerk did nothing (a repeated create can invite someone twice).
+function retryOptions(method: HttpMethod, maxRetryAfter: number): RetryOptions | number {
+  if (method === 'GET') return { limit: 2, methods: ['get'], statusCodes: [429, 502, 503, 504], afterStatusCodes: [429, 503], maxRetryAfter };
+  if (method !== 'POST') return 0;
+  return {
     limit: 2,
     methods: ['post'],
     statusCodes: [429],
     afterStatusCodes: [429],
-    maxRetryAfter: RETRY_AFTER_CAP_MS,
+    maxRetryAfter,
     // false stops ky from retrying network errors; undefined lets its 429 handling (Retry-After) run.
     shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
-  },
-};
+  };
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -93,7 +94,7 @@ export class ClerkClient {
         method: request.method,
         searchParams: this.#searchParams(request.query),
         ...(request.form ? { body: encodeForm(request.form) } : {}),
-        retry: request.method === 'GET' ? RETRY.GET : request.method === 'POST' ? RETRY.POST : 0,
+        retry: retryOptions(request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS),
         hooks: { beforeRetry: [() => void retries++] },
         ...(request.signal ? { signal: request.signal } : {}),
       });

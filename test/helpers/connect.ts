@@ -1,0 +1,42 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { loadCapability } from '../../src/capability/load.js';
+import type { Capability } from '../../src/capability/model.js';
+import { ClerkClient } from '../../src/clerk/client.js';
+import type { ClerkSettings } from '../../src/config.js';
+import { createServer } from '../../src/server.js';
+import { CLIENT_TOKEN } from './fake-clerk.js';
+
+export interface Connected {
+  readonly client: Client;
+  readonly clerk: ClerkClient;
+  call(name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+/** An SDK Client connected in memory to the real server factory, pointed at `baseUrl`. */
+export async function connect(settings: Partial<ClerkSettings> & { baseUrl: string }, capability: Capability = loadCapability()): Promise<Connected> {
+  const clerk = new ClerkClient({ clientToken: CLIENT_TOKEN, sessionId: undefined, apiVersion: '2026-05-12', timeoutMs: 5_000, ...settings });
+  const server = createServer({ capability, clerk });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  // Listing tools makes the client validate structuredContent against each tool's outputSchema.
+  await client.listTools();
+  return {
+    client,
+    clerk,
+    call: async (name, args, options) =>
+      (await client.callTool({ name, arguments: args }, undefined, options?.signal ? { signal: options.signal } : {})) as CallToolResult,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** The text of a tool result. */
+export function text(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}

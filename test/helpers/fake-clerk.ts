@@ -1,0 +1,129 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the fake Clerk received, for assertions. */
+export interface Received {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly form: URLSearchParams;
+  /** Resolves when the client closed the connection before an answer was sent. */
+  readonly aborted: Promise<void>;
+}
+
+/** How to answer one request. */
+export interface Reply {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly json?: unknown;
+  readonly text?: string;
+  /** Drop the connection without answering (a network error for the client). */
+  readonly destroy?: boolean;
+  /** Wait this long before answering. */
+  readonly delayMs?: number;
+  /** Never answer (until the client gives up). */
+  readonly hang?: boolean;
+}
+
+export type Handler = (request: Received, hit: number) => Reply;
+
+export interface FakeClerk {
+  readonly url: string;
+  readonly requests: Received[];
+  close(): Promise<void>;
+}
+
+export const CLIENT_TOKEN = 'client_token_eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LWNsaWVudA.c2lnbmF0dXJl';
+export const SESSION_JWT = 'session_jwt_eyJhbGciOiJSUzI1NiJ9.c2Vzc2lvbi1zZWNyZXQ.c2ln';
+
+/** Clerk's success envelope, with a client object carrying a session JWT (which must never leak). */
+export function envelope(response: unknown): unknown {
+  return {
+    response,
+    client: { object: 'client', id: 'client_1', sessions: [{ id: 'sess_1', last_active_token: { object: 'token', jwt: SESSION_JWT } }] },
+  };
+}
+
+/** Clerk's error body. */
+export function clerkErrors(...errors: { code: string; long_message?: string; meta?: Record<string, unknown> }[]): unknown {
+  return {
+    errors: errors.map((e) => ({ message: e.code.replace(/_/g, ' '), long_message: `${e.code} happened`, ...e })),
+    clerk_trace_id: 'trace_0123456789abcdef',
+  };
+}
+
+export function invitation(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    object: 'organization_invitation',
+    id: 'orginv_1',
+    email_address: 'a@example.com',
+    role: 'org:basic_member',
+    role_name: 'Member',
+    organization_id: 'org_1',
+    status: 'pending',
+    public_metadata: {},
+    url: null,
+    expires_at: 1_800_000_000_000,
+    created_at: 1_700_000_000_000,
+    updated_at: 1_700_000_000_000,
+    a_field_clerk_added_later: { nested: true },
+    ...overrides,
+  };
+}
+
+/** A Clerk stand-in on a loopback port that records every request and answers through `handler`. */
+export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
+  const requests: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let closed = (): void => undefined;
+    const aborted = new Promise<void>((resolve) => (closed = resolve));
+    res.on('close', () => {
+      if (!res.writableFinished) closed();
+    });
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const body = Buffer.concat(chunks).toString('utf8');
+      const received: Received = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        form: new URLSearchParams(body),
+        aborted,
+      };
+      requests.push(received);
+      const reply = handler(received, requests.length);
+      const send = (): void => answer(res, reply);
+      if (reply.hang) return;
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function answer(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed) return;
+  if (reply.destroy) {
+    res.socket?.destroy();
+    return;
+  }
+  const isJson = reply.json !== undefined;
+  res.writeHead(reply.status ?? 200, { 'content-type': isJson ? 'application/json' : 'text/html', ...reply.headers });
+  res.end(isJson ? JSON.stringify(reply.json) : (reply.text ?? ''));
+}
