@@ -1,0 +1,53 @@
+// npm run demo: starts the built server with --sandbox, as a desktop client would, and drives
+// all five tools through the MCP SDK's client, printing a short transcript.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { fileURLToPath } from 'node:url';
+
+const server = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const org = 'org_sandbox';
+
+const transport = new StdioClientTransport({ command: process.execPath, args: [server, '--sandbox'], stderr: 'pipe' });
+const client = new Client({ name: 'clerk-invitations-demo', version: '1.0.0' });
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const brief = (inv) => `${inv.email_address.padEnd(22)} ${inv.role.padEnd(17)} ${inv.status.padEnd(9)} ${inv.id}`;
+
+async function call(name, args) {
+  say(`\n> ${name} ${JSON.stringify(args)}`);
+  const result = await client.callTool({ name, arguments: args });
+  if (result.isError) {
+    for (const line of result.content[0].text.split('\n')) say(`  ! ${line}`);
+    return undefined;
+  }
+  const out = result.structuredContent;
+  if (Array.isArray(out.data)) {
+    say(`  ${out.total_count} invitation(s)${out.data.length < out.total_count ? `, showing ${out.data.length}` : ''}:`);
+    for (const inv of out.data) say(`    ${brief(inv)}`);
+  } else {
+    say(`  ${brief(out)}`);
+  }
+  return out;
+}
+
+try {
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  say(`Connected to ${client.getServerVersion()?.name} ${client.getServerVersion()?.version} (sandbox). Tools:`);
+  for (const tool of tools) {
+    const a = tool.annotations ?? {};
+    say(`  ${tool.name.padEnd(38)} ${a.readOnlyHint ? 'read-only' : a.destructiveHint ? 'destructive' : 'creates'}`);
+  }
+
+  await call('getOrganizationInvitations', { organization_id: org, limit: 10 });
+  const created = await call('createOrganizationInvitations', { organization_id: org, email_address: 'new.hire@example.com', role: 'org:basic_member', notify: false });
+  say('\n  (the same create again: Clerk refuses a second pending invitation)');
+  await call('createOrganizationInvitations', { organization_id: org, email_address: 'new.hire@example.com', role: 'org:basic_member' });
+  await call('bulkCreateOrganizationInvitations', { organization_id: org, email_address: ['ana@example.com', 'ben@example.com'], role: 'org:admin', notify: false });
+  await call('getAllPendingOrganizationInvitations', { organization_id: org });
+  if (created) await call('revokePendingOrganizationInvitation', { organization_id: org, invitation_id: created.id });
+  await call('getOrganizationInvitations', { organization_id: org, status: 'pending' });
+  say('\nDone: five tools, one sandbox, no Clerk account needed.');
+} finally {
+  await client.close();
+}
