@@ -1,0 +1,151 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
+
+// The built bin, as a desktop client runs it (npm test builds before running the tests).
+const BIN = join(import.meta.dirname, '../dist/index.js');
+const KEY = 'pk_test_ZXhhbXBsZS5hY2NvdW50cy5kZXYk';
+// A clean environment: nothing of the developer's own Clerk settings leaks into a test.
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, input: '', encoding: 'utf8', timeout: 15_000 });
+}
+
+let client: Client | undefined;
+let fake: FakeClerk | undefined;
+afterEach(async () => {
+  await client?.close();
+  await fake?.close();
+  client = fake = undefined;
+});
+
+async function connectBin(args: string[], env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, ...args], env: { ...baseEnv, ...env }, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  client = new Client({ name: 'e2e', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
+}
+
+describe('the built server over stdio', () => {
+  it('serves the five tools with titles and hints, and answers a call, in sandbox mode', async () => {
+    const { client } = await connectBin(['--sandbox'], {});
+    const { tools } = await client.listTools();
+    const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
+    expect(Object.keys(hints)).toEqual([
+      'createOrganizationInvitations',
+      'getOrganizationInvitations',
+      'bulkCreateOrganizationInvitations',
+      'getAllPendingOrganizationInvitations',
+      'revokePendingOrganizationInvitation',
+    ]);
+    for (const tool of tools) {
+      expect(tool.annotations?.title).toBeTruthy();
+      expect(tool.annotations?.openWorldHint).toBe(true);
+      expect(tool.outputSchema).toBeDefined();
+    }
+    expect(hints.getOrganizationInvitations).toMatchObject({ readOnlyHint: true });
+    expect(hints.getAllPendingOrganizationInvitations).toMatchObject({ readOnlyHint: true });
+    expect(hints.createOrganizationInvitations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    expect(hints.bulkCreateOrganizationInvitations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    expect(hints.revokePendingOrganizationInvitation).toMatchObject({ destructiveHint: true, idempotentHint: true });
+    expect(tools.find((t) => t.name === 'getAllPendingOrganizationInvitations')?.description).toMatch(/deprecated upstream: use getOrganizationInvitations with status=pending/);
+
+    const result = await client.callTool({ name: 'getOrganizationInvitations', arguments: { organization_id: 'org_sandbox', status: 'pending' } });
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { total_count: number }).total_count).toBe(2);
+  });
+
+  it('talks to the configured Frontend API, and keeps the token out of stderr', async () => {
+    fake = await startFakeClerk(() => ({ json: envelope([]), headers: { authorization: 'rotated_secret' } }));
+    const { client, stderr } = await connectBin([], { CLERK_FRONTEND_API_URL: fake.url, CLERK_CLIENT_TOKEN: CLIENT_TOKEN, CLERK_PUBLISHABLE_KEY: KEY });
+    await client.callTool({ name: 'getAllPendingOrganizationInvitations', arguments: { organization_id: 'org_1' } });
+    await client.callTool({ name: 'getAllPendingOrganizationInvitations', arguments: { organization_id: 'org_1' } });
+    expect(fake.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${CLIENT_TOKEN}`, 'Bearer rotated_secret']);
+    for (const secret of [CLIENT_TOKEN, 'rotated_secret', KEY]) expect(stderr()).not.toContain(secret);
+  });
+
+  it('starts without a client token, says so on stderr, and answers tools with an error', async () => {
+    const { client, stderr } = await connectBin([], { CLERK_PUBLISHABLE_KEY: KEY });
+    const result = await client.callTool({ name: 'getAllPendingOrganizationInvitations', arguments: { organization_id: 'org_1' } });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toContain('CLERK_CLIENT_TOKEN');
+    expect(stderr()).toContain('CLERK_CLIENT_TOKEN is not set');
+  });
+
+  it('exits 0 when stdin closes', async () => {
+    const child = spawn(process.execPath, [BIN, '--sandbox'], { env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    await new Promise((resolve) => child.stderr.once('data', resolve)); // started: the sandbox line
+    child.stdin.end();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+  });
+});
+
+describe('start-up failures', () => {
+  it('exits non-zero at once, naming both variables, when no Clerk instance is configured', () => {
+    const result = run([]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/CLERK_PUBLISHABLE_KEY[\s\S]*CLERK_FRONTEND_API_URL/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits non-zero naming CLERK_PUBLISHABLE_KEY, without echoing it, for an invalid key', () => {
+    const result = run([], { CLERK_PUBLISHABLE_KEY: 'pk_live_bm9kb3Qk' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('CLERK_PUBLISHABLE_KEY is not a valid Clerk publishable key');
+    expect(result.stderr).not.toContain('bm9kb3Qk');
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits non-zero naming the file and the place for a broken capability file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cap-')), 'broken.yaml');
+    writeFileSync(file, 'naftiko: 1.0.0-alpha2\ninfo:\n  label: x\ncapability:\n  consumes: []\n');
+    const result = run(['--capability', file], { CLERK_PUBLISHABLE_KEY: KEY });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Invalid capability file ${file} at capability.consumes:`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 2 for an unknown flag', () => {
+    const result = run(['--sandbx']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("Unknown option '--sandbx'");
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('--help and --version', () => {
+  it('documents every variable and flag', () => {
+    const result = run(['--help']);
+    expect(result.status).toBe(0);
+    for (const word of ['--sandbox', '--capability', '--help', '--version', 'CLERK_PUBLISHABLE_KEY', 'CLERK_FRONTEND_API_URL', 'CLERK_CLIENT_TOKEN', 'CLERK_SESSION_ID', 'CLERK_API_VERSION', 'CLERK_TIMEOUT_MS', 'CLERK_SANDBOX', 'CLERK_CAPABILITY_FILE']) {
+      expect(result.stdout).toContain(word);
+    }
+  });
+
+  it('prints the package version', () => {
+    expect(run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('npm run demo', () => {
+  it('drives all five tools against the sandbox and exits 0', () => {
+    const result = spawnSync(process.execPath, [join(import.meta.dirname, '../scripts/demo.mjs')], { env: baseEnv, encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(0);
+    for (const tool of ['getOrganizationInvitations', 'createOrganizationInvitations', 'bulkCreateOrganizationInvitations', 'getAllPendingOrganizationInvitations', 'revokePendingOrganizationInvitation']) {
+      expect(result.stdout).toContain(`> ${tool}`);
+    }
+    expect(result.stdout).toContain('duplicate_record');
+  });
+});
