@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -136,6 +136,26 @@ describe('--help and --version', () => {
 
   it('prints the package version', () => {
     expect(run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('mcp.json', () => {
+  const config = JSON.parse(readFileSync(join(import.meta.dirname, '../mcp.json'), 'utf8')) as {
+    mcpServers: Record<string, { command: string; args: string[]; env?: Record<string, string> }>;
+  };
+
+  it('runs the real server through npx, with the variables as placeholders', () => {
+    expect(config.mcpServers['clerk-invitations']).toMatchObject({ command: 'npx', args: ['-y', 'clerk-invitations-mcp'] });
+    expect(Object.keys(config.mcpServers['clerk-invitations']?.env ?? {})).toEqual(['CLERK_PUBLISHABLE_KEY', 'CLERK_CLIENT_TOKEN']);
+  });
+
+  it('has a sandbox entry that runs from a checkout', async () => {
+    const entry = config.mcpServers['clerk-invitations-sandbox']!;
+    expect(entry.command).toBe('node');
+    const transport = new StdioClientTransport({ command: process.execPath, args: entry.args, cwd: join(import.meta.dirname, '..'), env: baseEnv, stderr: 'ignore' });
+    client = new Client({ name: 'e2e', version: '1.0.0' });
+    await client.connect(transport);
+    expect((await client.listTools()).tools).toHaveLength(5);
   });
 });
 
