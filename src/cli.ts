@@ -34,7 +34,7 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     help: values.help,
     version: values.version,
     sandbox: values.sandbox || ['1', 'true', 'yes'].includes((env.CLERK_SANDBOX ?? '').trim().toLowerCase()),
-    capability: values.capability ?? (env.CLERK_CAPABILITY_FILE?.trim() || undefined),
+    capability: values.capability?.trim() || env.CLERK_CAPABILITY_FILE?.trim() || undefined,
   };
 }
 

@@ -40,10 +40,12 @@ export function settingsFromEnv(env: Env): ClerkSettings {
 }
 
 function resolveBaseUrl(env: Env): string {
+  // A key that is set is checked even when the URL overrides its host: a broken setting should not go unnoticed.
+  const key = value(env, 'CLERK_PUBLISHABLE_KEY');
+  const fromKey = key ? `https://${parsePublishableKey(key).frontendApi}` : undefined;
   const explicit = value(env, 'CLERK_FRONTEND_API_URL');
   if (explicit) return parseBaseUrl(explicit);
-  const key = value(env, 'CLERK_PUBLISHABLE_KEY');
-  if (key) return `https://${parsePublishableKey(key).frontendApi}`;
+  if (fromKey) return fromKey;
   throw new ConfigError(
     'No Clerk instance configured: set CLERK_PUBLISHABLE_KEY (pk_test_… or pk_live_…, from the Clerk Dashboard) ' +
       'or CLERK_FRONTEND_API_URL (your Frontend API URL, proxy or custom domain), or start with --sandbox to try it without Clerk.',
@@ -57,14 +59,17 @@ function parseBaseUrl(raw: string): string {
   } catch {
     throw new ConfigError('CLERK_FRONTEND_API_URL is not a URL: expected e.g. https://clerk.example.com or https://example.com/__clerk');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`CLERK_FRONTEND_API_URL must use https (or http for a local server), not ${url.protocol}`);
+  // The client token travels in every request: plain http only where it cannot leave the machine.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new ConfigError(`CLERK_FRONTEND_API_URL must use https (http only for localhost, 127.0.0.1 or [::1]), not ${url.protocol}//${url.hostname}`);
   }
   if (url.username || url.password || url.search || url.hash) {
     throw new ConfigError('CLERK_FRONTEND_API_URL must not carry credentials, a query or a fragment');
   }
   return url.href.replace(/\/+$/, '');
 }
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
 function resolveApiVersion(env: Env): string {
   const version = value(env, 'CLERK_API_VERSION') ?? DEFAULT_API_VERSION;

@@ -18,6 +18,12 @@ describe('settingsFromEnv', () => {
     expect(settingsFromEnv({ CLERK_PUBLISHABLE_KEY: KEY, CLERK_FRONTEND_API_URL: 'https://example.com/__clerk/' }).baseUrl).toBe('https://example.com/__clerk');
   });
 
+  it('accepts plain http only for a server on this machine', () => {
+    for (const url of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) {
+      expect(settingsFromEnv({ CLERK_FRONTEND_API_URL: url }).baseUrl).toBe(url);
+    }
+  });
+
   it('reads the session id, API version and timeout', () => {
     expect(settingsFromEnv({ CLERK_FRONTEND_API_URL: 'http://127.0.0.1:1234', CLERK_SESSION_ID: 'sess_1', CLERK_API_VERSION: '2025-04-10', CLERK_TIMEOUT_MS: '1500' })).toMatchObject({
       sessionId: 'sess_1',
@@ -32,6 +38,8 @@ describe('settingsFromEnv', () => {
     [{ CLERK_PUBLISHABLE_KEY: 'pk_test_nope' }, /^CLERK_PUBLISHABLE_KEY is not a valid/],
     [{ CLERK_FRONTEND_API_URL: 'clerk.example.com' }, /^CLERK_FRONTEND_API_URL is not a URL/],
     [{ CLERK_FRONTEND_API_URL: 'ftp://clerk.example.com' }, /^CLERK_FRONTEND_API_URL must use https/],
+    [{ CLERK_FRONTEND_API_URL: 'http://clerk.example.com' }, /^CLERK_FRONTEND_API_URL must use https \(http only for localhost/],
+    [{ CLERK_FRONTEND_API_URL: 'https://clerk.example.com', CLERK_PUBLISHABLE_KEY: 'garbage' }, /^CLERK_PUBLISHABLE_KEY is not a valid/],
     [{ CLERK_FRONTEND_API_URL: 'https://u:p@clerk.example.com' }, /must not carry credentials/],
     [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_TIMEOUT_MS: '0' }, /^CLERK_TIMEOUT_MS/],
     [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_TIMEOUT_MS: 'soon' }, /^CLERK_TIMEOUT_MS/],

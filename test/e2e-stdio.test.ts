@@ -80,6 +80,36 @@ describe('the built server over stdio', () => {
     expect(stderr()).toContain('CLERK_CLIENT_TOKEN is not set');
   });
 
+  it('writes nothing but JSON-RPC messages to stdout, errors included (CLERK_SANDBOX=1)', async () => {
+    const child = spawn(process.execPath, [BIN], { env: { ...baseEnv, CLERK_SANDBOX: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.resume();
+    const calls: [string, Record<string, unknown>][] = [
+      ['getOrganizationInvitations', { organization_id: 'org_sandbox' }],
+      ['createOrganizationInvitations', { organization_id: 'org_sandbox', email_address: 'alice@example.com', role: 'org:admin' }], // duplicate
+      ['getOrganizationInvitations', { organization_id: 'org_readonly' }], // 403
+      ['revokePendingOrganizationInvitation', { organization_id: 'org_sandbox', invitation_id: '..' }], // invalid
+      ['noSuchTool', {}],
+    ];
+    const messages = [
+      { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      ...calls.map(([name, args], i) => ({ jsonrpc: '2.0', id: i + 2, method: 'tools/call', params: { name, arguments: args } })),
+    ];
+    child.stdin.write(messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
+    const answered = (): number => stdout.split('\n').filter(Boolean).length;
+    await expect.poll(answered, { timeout: 10_000 }).toBe(calls.length + 2);
+    child.stdin.end();
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+
+    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { jsonrpc: string; id: number; result?: { isError?: boolean } });
+    expect(lines.every((m) => m.jsonrpc === '2.0')).toBe(true);
+    expect(lines.map((m) => m.id).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(lines.filter((m) => m.result?.isError).map((m) => m.id).sort()).toEqual([3, 4, 5, 6]);
+  });
+
   it('exits 0 when stdin closes', async () => {
     const child = spawn(process.execPath, [BIN, '--sandbox'], { env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -159,9 +189,23 @@ describe('mcp.json', () => {
   });
 });
 
+describe('package.json', () => {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+
+  it('points bin at the built server, which npm install builds', () => {
+    expect(pkg.bin['clerk-invitations-mcp']).toBe('dist/index.js');
+    expect(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(pkg.scripts.prepare).toBe('npm run build');
+  });
+
+  it('runs typecheck, lint and the tests in npm test', () => {
+    expect(pkg.scripts.test).toMatch(/npm run typecheck && npm run lint && .*vitest run/);
+  });
+});
+
 describe('npm run demo', () => {
   it('drives all five tools against the sandbox and exits 0', () => {
-    const result = spawnSync(process.execPath, [join(import.meta.dirname, '../scripts/demo.mjs')], { env: baseEnv, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync('npm', ['run', '--silent', 'demo'], { cwd: join(import.meta.dirname, '..'), env: baseEnv, encoding: 'utf8', timeout: 20_000 });
     expect(result.status).toBe(0);
     for (const tool of ['getOrganizationInvitations', 'createOrganizationInvitations', 'bulkCreateOrganizationInvitations', 'getAllPendingOrganizationInvitations', 'revokePendingOrganizationInvitation']) {
       expect(result.stdout).toContain(`> ${tool}`);

@@ -23,6 +23,11 @@ describe('describeFailure', () => {
     expect(describeFailure('t', error)).toContain('Hint: Clerk is rate limiting these requests (retried 2 times): wait 30 s before trying again.');
   });
 
+  it('quotes a Retry-After given as a date', () => {
+    const error = new ClerkApiError({ method: 'GET', path: '/v1/x' }, 429, [{ code: 'too_many_requests' }], undefined, 0, 'Wed, 21 Oct 2026 07:28:00 GMT');
+    expect(describeFailure('t', error)).toContain('wait until Wed, 21 Oct 2026 07:28:00 GMT before trying again.');
+  });
+
   it('explains the Native API being off', () => {
     const error = new ClerkApiError(post, 400, [{ code: 'native_api_disabled' }], undefined, 0, undefined);
     expect(describeFailure('t', error)).toContain('enable it in the Clerk Dashboard');

@@ -35,6 +35,20 @@ describe('inputSchema', () => {
     expect(inputSchema(pending!).safeParse({}).success).toBe(false);
   });
 
+  it('refuses ids that are not well-formed text or far longer than any Clerk id', () => {
+    const schema = inputSchema(revoke!);
+    expect(schema.safeParse({ organization_id: 'org_1', invitation_id: 'orginv_\uD800' }).success).toBe(false);
+    expect(schema.safeParse({ organization_id: 'org_1', invitation_id: 'x'.repeat(257) }).success).toBe(false);
+    expect(schema.safeParse({ organization_id: 'org_1', invitation_id: 'x'.repeat(256) }).success).toBe(true);
+  });
+
+  it('checks email addresses loosely, leaving the rest to Clerk', () => {
+    const schema = inputSchema(create!);
+    const args = (email_address: string) => ({ organization_id: 'org_1', email_address, role: 'org:admin' });
+    for (const ok of ['first&last@example.com', 'josé@exämple.com', 'a+tag@example.co.uk']) expect(schema.safeParse(args(ok)).success).toBe(true);
+    for (const bad of ['no-at-sign', 'two@@example.com', 'a b@example.com', '']) expect(schema.safeParse(args(bad)).success).toBe(false);
+  });
+
   it('gives the seed\'s body parameter one object argument of form-encodable fields', () => {
     const seedCreate = loadCapability(SEED).operations[0]!;
     const schema = inputSchema(seedCreate);

@@ -76,6 +76,14 @@ describe('requests sent to Clerk', () => {
     expect(fake.requests[0]?.body).toBe('');
   });
 
+  it('keeps Clerk\'s own query parameters single and unchangeable by tool arguments', async () => {
+    const { fake, mcp } = await setUp(() => ok([]));
+    await mcp.clerk.request({ method: 'GET', path: '/v1/x', query: { _is_native: '0', __clerk_api_version: ['1999-01-01', 'x'], other: 1 } });
+    expect(fake.requests[0]?.query.getAll('_is_native')).toEqual(['1']);
+    expect(fake.requests[0]?.query.getAll('__clerk_api_version')).toEqual(['2026-05-12']);
+    expect(fake.requests[0]?.query.get('other')).toBe('1');
+  });
+
   it('sends the rotated client token from the next request on', async () => {
     const { fake, mcp } = await setUp((_req, hit) => ({ json: envelope(invitation()), headers: { authorization: `rotated_token_${hit}` } }));
     await mcp.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' });
@@ -200,14 +208,21 @@ describe('errors', () => {
 
   it('reports a refused connection naming the host', async () => {
     const closed = await startFakeClerk(() => ok([]));
-    await closed.close();
+    await closed.close(); // the port is free again: connections to it are refused
     mcp = await connect({ baseUrl: closed.url });
     const result = await mcp.call('getOrganizationInvitations', { organization_id: 'org_1' });
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:\d+ .*ECONNREFUSED/);
+    expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:\d+ .*\(ECONNREFUSED\)/);
   });
 
-  it('times out after CLERK_TIMEOUT_MS and says so', async () => {
+  it('names the cause of a fetch failure that has no system error code', async () => {
+    mcp = await connect({ baseUrl: 'http://127.0.0.1:1' }); // fetch refuses "bad ports" such as 1
+    const result = await mcp.call('getOrganizationInvitations', { organization_id: 'org_1' });
+    expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:1 .*\(bad port\)/);
+  });
+
+  // The test's own time limit is what fails if the configured timeout is not the one applied.
+  it('times out after CLERK_TIMEOUT_MS and says so', { timeout: 4_000 }, async () => {
     const { fake, mcp } = await setUp(() => ({ hang: true }), { timeoutMs: 200 });
     const result = await mcp.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' });
     expect(result.isError).toBe(true);
@@ -216,8 +231,9 @@ describe('errors', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it('aborts the HTTP call when the MCP request is cancelled', async () => {
-    const { fake, mcp } = await setUp(() => ({ hang: true }));
+  // With a 60 s request timeout, only the cancellation can close the connection within the test's time limit.
+  it('aborts the HTTP call when the MCP request is cancelled', { timeout: 4_000 }, async () => {
+    const { fake, mcp } = await setUp(() => ({ hang: true }), { timeoutMs: 60_000 });
     const controller = new AbortController();
     const call = mcp.call('getOrganizationInvitations', { organization_id: 'org_1' }, { signal: controller.signal });
     await expect.poll(() => fake.requests.length).toBe(1);
@@ -310,7 +326,7 @@ describe('secrets', () => {
     const { mcp } = await setUp((req, hit) => {
       const echoed = String(req.headers.authorization).replace('Bearer ', '');
       if (hit === 1) return { json: envelope(invitation()), headers: { authorization: 'rotated_secret_token' } };
-      return { status: 401, json: clerkErrors({ code: 'authentication_invalid', long_message: `Token ${echoed} and ${CLIENT_TOKEN} are invalid` }) };
+      return { status: 401, json: clerkErrors({ code: 'authentication_invalid', long_message: `Token ${echoed}, ${CLIENT_TOKEN} and session ${SESSION_JWT} are invalid` }) };
     });
     const outputs = [
       await mcp.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' }),

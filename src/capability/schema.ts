@@ -8,12 +8,26 @@ type Scalar = Pick<ParameterSpec, 'type' | 'format' | 'enum' | 'minimum' | 'maxi
 const formScalar = z.union([z.string(), z.number(), z.boolean()]);
 export const formValueSchema = z.union([formScalar, z.array(formScalar)]);
 
+// Clerk ids are around 30 characters; anything far longer is a mistake, not an id.
+const MAX_ID_LENGTH = 256;
+
+function isWellFormed(s: string): boolean {
+  try {
+    encodeURIComponent(s); // throws on lone surrogates
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // Ids become one path segment; "." and ".." would be collapsed by URL parsing even when
 // percent-encoded, so they are refused like empty ids.
 const pathSegment = z
   .string()
+  .max(MAX_ID_LENGTH)
   .refine((s) => s.trim() !== '', 'must not be empty')
-  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."');
+  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."')
+  .refine(isWellFormed, 'must be valid Unicode text');
 
 function scalarSchema(spec: Scalar): z.ZodType {
   if (spec.enum) {
@@ -23,7 +37,8 @@ function scalarSchema(spec: Scalar): z.ZodType {
   }
   switch (spec.type) {
     case 'string':
-      return spec.format === 'email' ? z.email() : z.string();
+      // A permissive check (something@something): it catches slips, and Clerk decides the rest.
+      return spec.format === 'email' ? z.email({ pattern: z.regexes.unicodeEmail }) : z.string();
     case 'boolean':
       return z.boolean();
     case 'integer':

@@ -21,6 +21,9 @@ export interface ClerkPayload {
   readonly response: unknown;
 }
 
+// How many tokens and session JWTs the redactor remembers.
+const MAX_SECRETS = 64;
+
 /** Longest wait a `Retry-After` can impose before a retry. */
 export const RETRY_AFTER_CAP_MS = 10_000;
 
@@ -50,7 +53,7 @@ export class ClerkClient {
   readonly #settings: ClerkSettings;
   readonly #http: KyInstance;
   #token: string | undefined;
-  // Every token this client has held (and the publishable key), so that none can slip into a message.
+  // Tokens and session JWTs this client has seen (and the publishable key), so that none can slip into a message.
   readonly #secrets = new Set<string>();
 
   constructor(settings: ClerkSettings) {
@@ -103,6 +106,7 @@ export class ClerkClient {
       throw this.#requestError(label, error, request.signal);
     }
     const body = await this.#readJson(label, response);
+    if (isRecord(body)) this.#rememberSessionJwts(body.client);
     if (!isRecord(body) || !('response' in body)) {
       throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, false);
     }
@@ -110,12 +114,15 @@ export class ClerkClient {
   }
 
   #searchParams(query: ClerkRequest['query']): URLSearchParams {
-    const params = new URLSearchParams({ _is_native: '1', __clerk_api_version: this.#settings.apiVersion });
-    if (this.#settings.sessionId) params.set('_clerk_session_id', this.#settings.sessionId);
+    const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value === undefined) continue;
       for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
     }
+    // Set last, so that no tool argument can replace or repeat Clerk's own parameters.
+    params.set('_is_native', '1');
+    params.set('__clerk_api_version', this.#settings.apiVersion);
+    if (this.#settings.sessionId) params.set('_clerk_session_id', this.#settings.sessionId);
     return params;
   }
 
@@ -123,7 +130,26 @@ export class ClerkClient {
     const header = response.headers.get('authorization')?.replace(/^Bearer\s+/i, '').trim();
     if (!header || header === this.#token) return;
     this.#token = header;
-    this.#secrets.add(header);
+    this.#addSecret(header);
+  }
+
+  #addSecret(secret: string): void {
+    this.#secrets.add(secret);
+    // Bounded: a long-running server rotates many times. The oldest go first, the configured ones stay.
+    const keep = new Set([this.#settings.clientToken, this.#settings.publishableKey, this.#token]);
+    for (const old of this.#secrets) {
+      if (this.#secrets.size <= MAX_SECRETS) break;
+      if (!keep.has(old)) this.#secrets.delete(old);
+    }
+  }
+
+  /** Session JWTs ride in the envelope's `client` object; remember them so that none can slip into a message. */
+  #rememberSessionJwts(client: unknown): void {
+    const sessions = isRecord(client) && Array.isArray(client.sessions) ? client.sessions : [];
+    for (const session of sessions) {
+      const jwt = isRecord(session) && isRecord(session.last_active_token) ? session.last_active_token.jwt : undefined;
+      if (typeof jwt === 'string' && jwt.length > 0) this.#addSecret(jwt);
+    }
   }
 
   async #readJson(label: RequestLabel, response: Response): Promise<unknown> {
@@ -176,7 +202,8 @@ export class ClerkClient {
       return new ClerkRequestError(label, 'timeout', `no answer from Clerk within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, { cause: error });
     }
     const host = new URL(this.#settings.baseUrl).host;
-    return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${code ? ` (${code})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, { cause: error });
+    const why = code ?? rootCause(error);
+    return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, { cause: error });
   }
 }
 
@@ -190,6 +217,13 @@ function networkCode(error: unknown): string | undefined {
     if (typeof code === 'string') return code;
   }
   return undefined;
+}
+
+/** The innermost message of a fetch failure ("bad port", "other side closed"…), which says more than "fetch failed". */
+function rootCause(error: unknown): string | undefined {
+  let message: string | undefined;
+  for (let e: unknown = error, depth = 0; isError(e) && depth < 5; e = e.cause, depth++) message = e.message;
+  return message;
 }
 
 const isError = (e: unknown): e is Error => e instanceof Error;

@@ -84,8 +84,12 @@ function hintFor(error: ClerkApiError): string | undefined {
       const params = error.errors.map((e) => e.meta?.param_name).filter((p): p is string => typeof p === 'string');
       return params.length ? `Check the argument ${params.map((p) => `"${p}"`).join(', ')}.` : 'Check the arguments against the tool\'s input schema.';
     }
-    case 429:
-      return `Clerk is rate limiting these requests${error.retries ? ` (retried ${error.retries} time${error.retries > 1 ? 's' : ''})` : ''}: wait${error.retryAfter ? ` ${error.retryAfter} s` : ' a moment'} before trying again.`;
+    case 429: {
+      const retried = error.retries ? ` (retried ${error.retries} time${error.retries > 1 ? 's' : ''})` : '';
+      // Retry-After is either seconds or an HTTP date.
+      const wait = !error.retryAfter ? ' a moment' : /^\d+$/.test(error.retryAfter) ? ` ${error.retryAfter} s` : ` until ${error.retryAfter}`;
+      return `Clerk is rate limiting these requests${retried}: wait${wait} before trying again.`;
+    }
     default:
       if (error.status < 500) return undefined;
       return error.request.method === 'GET'
