@@ -4,7 +4,7 @@ import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabe
 import { encodeForm, type FormValue } from './form.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type QueryValue = string | number | boolean | readonly (string | number | boolean)[];
+export type QueryValue = FormValue;
 
 /** One call to the Frontend API, before Clerk's own parameters are added. */
 export interface ClerkRequest {
@@ -77,7 +77,7 @@ export class ClerkClient {
     return this.#token;
   }
 
-  /** Replaces every token this client has held with `[redacted]`. */
+  /** Replaces every secret this client knows (tokens, session JWTs, the publishable key) with `[redacted]`. */
   redact(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
@@ -114,11 +114,8 @@ export class ClerkClient {
   }
 
   #searchParams(query: ClerkRequest['query']): URLSearchParams {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query ?? {})) {
-      if (value === undefined) continue;
-      for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
-    }
+    // Query strings follow the same rules as form bodies: repeated keys, true/false.
+    const params = encodeForm(query ?? {});
     // Set last, so that no tool argument can replace or repeat Clerk's own parameters.
     params.set('_is_native', '1');
     params.set('__clerk_api_version', this.#settings.apiVersion);
