@@ -15,7 +15,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   if (cli.help) return void process.stdout.write(HELP);
   if (cli.version) return void process.stdout.write(`${VERSION}\n`);
 
-  // Everything that can be wrong is checked before anything starts.
+  // A broken capability file stops the server before anything starts.
   const capability = loadCapability(cli.capability ?? BUNDLED_CAPABILITY);
   let closeSandbox = async (): Promise<void> => undefined;
   let settings;

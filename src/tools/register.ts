@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Capability, OperationSpec } from '../capability/model.js';
 import { inputSchema, outputSchema } from '../capability/schema.js';
 import type { ClerkClient, ClerkRequest, QueryValue } from '../clerk/client.js';
-import { ClerkRequestError, describeFailure } from '../clerk/errors.js';
+import { ClerkApiError, ClerkRequestError, describeFailure } from '../clerk/errors.js';
 import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
 import { annotationsFor } from './annotations.js';
@@ -28,7 +28,8 @@ export function registerTools(server: McpServer, capability: Capability, clerk: 
           const structured = shapeOutput(op, { response });
           return { content: [{ type: 'text', text: JSON.stringify(structured, null, 2) }], structuredContent: structured };
         } catch (error) {
-          if (!(error instanceof Error && error.name.startsWith('Clerk'))) {
+          // Clerk's refusals and network failures are answers; anything else is a bug worth a stack on stderr.
+          if (!(error instanceof ClerkApiError || error instanceof ClerkRequestError)) {
             log(`unexpected error in ${op.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, clerk);
           }
           return { isError: true, content: [{ type: 'text', text: clerk.redact(describeFailure(op.name, error)) }] };
