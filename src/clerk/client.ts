@@ -43,7 +43,8 @@ function retryOptions(method: HttpMethod, maxRetryAfter: number): RetryOptions |
   };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A plain JSON object (not an array, not null). */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The one place that knows how to talk to Clerk's Frontend API: native auth with token rotation,

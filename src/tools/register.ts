@@ -2,13 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Capability, OperationSpec } from '../capability/model.js';
 import { inputSchema, outputSchema } from '../capability/schema.js';
-import type { ClerkClient, ClerkRequest, QueryValue } from '../clerk/client.js';
+import { isRecord, type ClerkClient, type ClerkRequest, type QueryValue } from '../clerk/client.js';
 import { ClerkApiError, ClerkRequestError, describeFailure } from '../clerk/errors.js';
 import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
 import { annotationsFor } from './annotations.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Registers one MCP tool per capability operation. */
 export function registerTools(server: McpServer, capability: Capability, clerk: ClerkClient): void {
