@@ -3,16 +3,34 @@ import { DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS } from './config.js';
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What to run: the MCP server (no command), or one of the terminal commands. */
+export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox';
+const COMMANDS: readonly Command[] = ['login', 'whoami', 'logout', 'sandbox'];
+
 /** What the command line asked for. */
 export interface CliOptions {
+  readonly command: Command;
   readonly help: boolean;
   readonly version: boolean;
   readonly sandbox: boolean;
   readonly capability: string | undefined;
+  /** `login --ticket`: a sign-in token minted by Clerk's Backend API. */
+  readonly ticket: string | undefined;
+  /** `login --identifier`: skips the question. */
+  readonly identifier: string | undefined;
+  /** `sandbox --port`. */
+  readonly port: number | undefined;
+  /** The environment with the flags that stand for variables applied (--publishable-key, --frontend-api-url). */
+  readonly env: Env;
 }
 
-/** Parses the command line; throws a UsageError for unknown flags or stray arguments. */
-export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
+// Flags that only make sense with one command.
+const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', port: 'sandbox' };
+
+/** Parses the command line; throws a UsageError for unknown commands or flags and misplaced ones. */
+export function parseCli(argv: readonly string[], env: Env): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -22,38 +40,104 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
         version: { type: 'boolean', short: 'v', default: false },
         sandbox: { type: 'boolean', default: false },
         capability: { type: 'string' },
+        'publishable-key': { type: 'string' },
+        'frontend-api-url': { type: 'string' },
+        ticket: { type: 'string' },
+        identifier: { type: 'string' },
+        port: { type: 'string' },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     });
   } catch (error) {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}. See --help.`);
   }
-  const { values } = parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument '${positionals[1]}'. See --help.`);
+  const name = positionals[0];
+  if (name !== undefined && !COMMANDS.includes(name as Command)) throw new UsageError(`Unknown command '${name}': expected one of ${COMMANDS.join(', ')}. See --help.`);
+  const command = (name ?? 'serve') as Command;
+  for (const [flag, owner] of Object.entries(ONLY_WITH)) {
+    if (values[flag as keyof typeof values] !== undefined && command !== owner) throw new UsageError(`--${flag} goes with the ${owner} command. See --help.`);
+  }
+  const sandbox = values.sandbox || ['1', 'true', 'yes'].includes((env.CLERK_SANDBOX ?? '').trim().toLowerCase());
+  if (values.sandbox && command !== 'serve') {
+    throw new UsageError(`--sandbox starts the MCP server on its own simulator; to try ${command} without Clerk, run \`clerk-invitations-mcp sandbox\` in another terminal and follow what it prints.`);
+  }
   return {
+    command,
     help: values.help,
     version: values.version,
-    sandbox: values.sandbox || ['1', 'true', 'yes'].includes((env.CLERK_SANDBOX ?? '').trim().toLowerCase()),
+    sandbox: command === 'serve' && sandbox,
     capability: values.capability?.trim() || env.CLERK_CAPABILITY_FILE?.trim() || undefined,
+    ticket: values.ticket === undefined ? undefined : nonEmpty('--ticket', values.ticket),
+    identifier: values.identifier === undefined ? undefined : nonEmpty('--identifier', values.identifier),
+    port: values.port === undefined ? undefined : parsePort(values.port),
+    env: {
+      ...env,
+      ...(values['publishable-key'] !== undefined ? { CLERK_PUBLISHABLE_KEY: values['publishable-key'] } : {}),
+      ...(values['frontend-api-url'] !== undefined ? { CLERK_FRONTEND_API_URL: values['frontend-api-url'] } : {}),
+    },
   };
 }
+
+function nonEmpty(flag: string, value: string): string {
+  const v = value.trim();
+  if (!v) throw new UsageError(`${flag} needs a value. See --help.`);
+  return v;
+}
+
+function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 to 65535), not '${raw}'.`);
+  return port;
+}
+
+/** The sandbox's sign-in details, for --help and the sandbox command (kept here so --help needs no simulator). */
+export const SANDBOX_SIGN_IN = `Sandbox users (password sandbox-password; every email, SMS and authenticator code is 424242):
+  admin@sandbox.test (username sandbox-admin)  admin of org_sandbox "Sandbox Inc"
+  mfa@sandbox.test   (username sandbox-mfa)    the same, with a second factor (authenticator
+                                               app, SMS, or backup code sandbox-backup-code)`;
 
 export const HELP = `clerk-invitations-mcp ${VERSION}
 An MCP server (stdio) for Clerk organization invitations, through Clerk's Frontend API.
 MCP clients start it as a subprocess; it speaks MCP on stdin/stdout and logs to stderr.
 
 Usage:
-  clerk-invitations-mcp [--sandbox] [--capability <file>]
+  clerk-invitations-mcp [--sandbox] [--capability <file>]    the MCP server
+  clerk-invitations-mcp login [--identifier <email>]         sign in, in a terminal
+  clerk-invitations-mcp login --ticket <sign-in token>       sign in without prompts
+  clerk-invitations-mcp whoami                               who the server acts as
+  clerk-invitations-mcp logout                               sign out and forget
+  clerk-invitations-mcp sandbox [--port <n>]                 a simulated Clerk to sign in to
   clerk-invitations-mcp --help | --version
 
+Commands:
+  login    Signs in to your Clerk instance (from CLERK_PUBLISHABLE_KEY / CLERK_FRONTEND_API_URL
+           or the flags below) with your email or username and then your password or an email
+           code, and a second factor when your account has one. Saves the client token for
+           that host in the credentials file, which the server then uses. With --ticket it
+           exchanges a sign-in token from Clerk's Backend API instead, asking nothing.
+  whoami   Shows the host, the user, the session and the organizations where the user may
+           manage members (id, name, role).
+  logout   Ends the session at Clerk and removes the host's entry from the credentials file.
+  sandbox  Runs the Clerk simulator on 127.0.0.1:<port> (default 4599) until Ctrl-C, so that
+           login, whoami, logout and the server can be tried without Clerk.
+${SANDBOX_SIGN_IN.replace(/^/gm, '           ')}
+
 Flags:
-  --sandbox            Start a built-in Clerk Frontend API simulator on 127.0.0.1 (random port)
-                       and use it: no Clerk account needed. Signed in as an admin of
-                       organization org_sandbox ("Sandbox Inc"). Same as CLERK_SANDBOX=1.
-  --capability <file>  Build the tools from another Naftiko capability file instead of the
-                       bundled one. Same as CLERK_CAPABILITY_FILE.
-  -h, --help           Show this help.
-  -v, --version        Show the version.
+  --sandbox                 Start the server with a built-in Clerk Frontend API simulator on
+                            127.0.0.1 (random port), already signed in as admin@sandbox.test,
+                            an admin of org_sandbox ("Sandbox Inc"). Same as CLERK_SANDBOX=1.
+  --capability <file>       Build the tools from another Naftiko capability file instead of
+                            the bundled one. Same as CLERK_CAPABILITY_FILE.
+  --publishable-key <pk>    As CLERK_PUBLISHABLE_KEY.
+  --frontend-api-url <url>  As CLERK_FRONTEND_API_URL.
+  --ticket <token>          login: the sign-in token to exchange.
+  --identifier <email>      login: the email address or username (otherwise asked).
+  --port <n>                sandbox: the port to listen on (0: any free port).
+  -h, --help                Show this help.
+  -v, --version             Show the version.
 
 Environment:
   CLERK_PUBLISHABLE_KEY   pk_test_… or pk_live_…: the Frontend API host is derived from it.
@@ -61,13 +145,18 @@ Environment:
                           domain, local server), e.g. https://clerk.example.com.
                           One of these two is required, unless --sandbox.
   CLERK_CLIENT_TOKEN      Client token of a signed-in user who may manage the organization's
-                          members (sent as Authorization: Bearer with _is_native=1). Without it
-                          the server starts, but every tool answers with an error.
+                          members. Comes before the credentials file, and is never written to
+                          it. Without it and without a login, the server starts, but every tool
+                          answers that you should run \`clerk-invitations-mcp login\`.
+  CLERK_SIGN_IN_TICKET    A sign-in token (Clerk Backend API) that the server exchanges at start
+                          for a client token, saved in the credentials file; used once.
   CLERK_SESSION_ID        sess_…: which session of the client to act as (optional).
   CLERK_API_VERSION       Clerk API version, default ${DEFAULT_API_VERSION}.
   CLERK_TIMEOUT_MS        Timeout per HTTP request in ms, default ${DEFAULT_TIMEOUT_MS}.
   CLERK_SANDBOX           1 to start in sandbox mode (as --sandbox).
   CLERK_CAPABILITY_FILE   As --capability.
+  XDG_CONFIG_HOME         The credentials file is $XDG_CONFIG_HOME/clerk-invitations-mcp/
+                          credentials.json (default ~/.config/…); mode 0600, one entry per host.
 
-Tokens and the publishable key never appear in tool output or logs.
+Tokens, tickets and the publishable key never appear in tool output or logs.
 `;

@@ -20,3 +20,16 @@ export class CapabilityError extends Error {
     super(`Invalid capability file ${file}${where ? ` at ${where}` : ''}: ${problem}`, options);
   }
 }
+
+/** A command (login, whoami, logout…) could not do its job. The message is one line for a person at a terminal. */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  constructor(
+    message: string,
+    /** The process exit code: 1, or 130 when the user pressed Ctrl-C. */
+    readonly exitCode = 1,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -10,8 +10,8 @@ import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from './helper
 // The built bin, as a desktop client runs it (npm test builds before running the tests).
 const BIN = join(import.meta.dirname, '../dist/index.js');
 const KEY = 'pk_test_ZXhhbXBsZS5hY2NvdW50cy5kZXYk';
-// A clean environment: nothing of the developer's own Clerk settings leaks into a test.
-const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+// A clean environment: nothing of the developer's own Clerk settings (or stored sign-ins) leaks into a test.
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cim-e2e-config-')) };
 
 function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, input: '', encoding: 'utf8', timeout: 15_000 });
@@ -76,8 +76,8 @@ describe('the built server over stdio', () => {
     const { client, stderr } = await connectBin([], { CLERK_PUBLISHABLE_KEY: KEY });
     const result = await client.callTool({ name: 'getAllPendingOrganizationInvitations', arguments: { organization_id: 'org_1' } });
     expect(result.isError).toBe(true);
-    expect(JSON.stringify(result.content)).toContain('CLERK_CLIENT_TOKEN');
-    expect(stderr()).toContain('CLERK_CLIENT_TOKEN is not set');
+    expect(JSON.stringify(result.content)).toContain('run `clerk-invitations-mcp login` in a terminal, or set CLERK_CLIENT_TOKEN');
+    expect(stderr()).toContain('not signed in to https://example.accounts.dev: the tools will answer with an error until you run `clerk-invitations-mcp login`');
   });
 
   it('writes nothing but JSON-RPC messages to stdout, errors included (CLERK_SANDBOX=1)', async () => {

@@ -14,6 +14,24 @@ export interface ClerkRequest {
   readonly query?: Readonly<Record<string, QueryValue | undefined>>;
   readonly form?: Readonly<Record<string, FormValue | undefined>>;
   readonly signal?: AbortSignal | undefined;
+  /** Sent without a client token (an empty Authorization header): how a native sign-in starts. */
+  readonly anonymous?: boolean;
+}
+
+/** Who the client acts as: a client token and, optionally, which of its sessions. */
+export interface ClerkCredentials {
+  readonly clientToken: string;
+  readonly sessionId: string | undefined;
+}
+
+export interface ClerkClientOptions {
+  /** Called with each token Clerk rotates in, e.g. to keep the stored credentials current. */
+  readonly onTokenRotated?: (token: string) => void;
+  /**
+   * Asked again for credentials when there are none or Clerk refuses them (401), e.g. to re-read
+   * the credentials file after a `login`; may throw an error whose message says what is wrong.
+   */
+  readonly reloadCredentials?: () => ClerkCredentials | undefined;
 }
 
 /** Clerk's success envelope without its `client` object, which carries session JWTs. */
@@ -53,13 +71,23 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 export class ClerkClient {
   readonly #settings: ClerkSettings;
   readonly #http: KyInstance;
+  readonly #onTokenRotated: ((token: string) => void) | undefined;
+  readonly #reloadCredentials: (() => ClerkCredentials | undefined) | undefined;
   #token: string | undefined;
+  #sessionId: string | undefined;
+  // Credentials still being obtained (a sign-in ticket exchanged at start-up): requests wait for them.
+  #pending: Promise<void> | undefined;
+  // Why there is no token, when something more precise than "none configured" is known.
+  #noTokenReason: string | undefined;
   // Tokens and session JWTs this client has seen (and the publishable key), so that none can slip into a message.
   readonly #secrets = new Set<string>();
 
-  constructor(settings: ClerkSettings) {
+  constructor(settings: ClerkSettings, options: ClerkClientOptions = {}) {
     this.#settings = settings;
+    this.#onTokenRotated = options.onTokenRotated;
+    this.#reloadCredentials = options.reloadCredentials;
     this.#token = settings.clientToken;
+    this.#sessionId = settings.sessionId;
     for (const secret of [settings.clientToken, settings.publishableKey]) if (secret) this.#secrets.add(secret);
     this.#http = ky.create({
       prefixUrl: settings.baseUrl,
@@ -67,7 +95,8 @@ export class ClerkClient {
       headers: { accept: 'application/json' },
       hooks: {
         // Set per attempt, so a retry carries the token that the previous answer rotated in.
-        beforeRequest: [(request) => void request.headers.set('authorization', `Bearer ${this.#token ?? ''}`)],
+        // Without a token the header is empty: that is how a native client asks Clerk for a new client.
+        beforeRequest: [(request) => void request.headers.set('authorization', this.#token ? `Bearer ${this.#token}` : '')],
         afterResponse: [(_request, _options, response) => this.#keepRotatedToken(response)],
       },
     });
@@ -76,6 +105,44 @@ export class ClerkClient {
   /** The client token currently in use (rotated tokens replace the configured one). */
   get clientToken(): string | undefined {
     return this.#token;
+  }
+
+  /** The session this client acts as (`_clerk_session_id`), if one is chosen. */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** The Frontend API this client talks to. */
+  get baseUrl(): string {
+    return this.#settings.baseUrl;
+  }
+
+  /** Acts as another client token and session from now on (after a sign-in, or read from the credentials file). */
+  useCredentials(credentials: ClerkCredentials): void {
+    this.#token = credentials.clientToken;
+    this.#sessionId = credentials.sessionId;
+    this.#addSecret(credentials.clientToken);
+  }
+
+  /**
+   * Makes requests wait until `task` settles (credentials being obtained in the background); if it
+   * leaves no token, `reason` is what requests answer. The task must not reject.
+   */
+  waitFor(task: Promise<void>): void {
+    const pending = task.finally(() => {
+      if (this.#pending === pending) this.#pending = undefined;
+    });
+    this.#pending = pending;
+  }
+
+  /** Says why there is no client token, for the error every request answers until there is one. */
+  setNoTokenReason(reason: string): void {
+    this.#noTokenReason = reason;
+  }
+
+  /** Remembers a secret that must never appear in a message (e.g. a sign-in ticket). */
+  addSecret(secret: string): void {
+    this.#addSecret(secret);
   }
 
   /** Replaces every secret this client knows (tokens, session JWTs, the publishable key) with `[redacted]`. */
@@ -88,9 +155,38 @@ export class ClerkClient {
   /** Sends one request; resolves with the envelope's payload or throws ClerkApiError / ClerkRequestError. */
   async request(request: ClerkRequest): Promise<ClerkPayload> {
     const label: RequestLabel = { method: request.method, path: request.path };
-    if (!this.#token) {
-      throw new ClerkRequestError(label, 'no-token', 'no Clerk client token is configured: set CLERK_CLIENT_TOKEN (README, "Getting a client token"), or start with --sandbox to try the tools.', false);
+    if (this.#pending) await this.#pending;
+    if (!this.#token && !request.anonymous) this.#reload();
+    if (!this.#token && !request.anonymous) {
+      const reason = this.#noTokenReason ?? 'no Clerk client token';
+      throw new ClerkRequestError(label, 'no-token', `${reason}: run \`clerk-invitations-mcp login\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`, false);
     }
+    const sentWith = this.#token;
+    try {
+      return await this.#send(request, label);
+    } catch (error) {
+      // Refused credentials may have been replaced meanwhile (a new login, another process's rotation):
+      // a 401 means Clerk did nothing, so one more try with the fresh ones is safe, even for a POST.
+      if (!(error instanceof ClerkApiError && error.status === 401) || request.anonymous || !this.#reload() || this.#token === sentWith) throw error;
+      return this.#send(request, label);
+    }
+  }
+
+  /** Asks the credential source again; true if it gave credentials. Its failure becomes the no-token reason. */
+  #reload(): boolean {
+    if (!this.#reloadCredentials) return false;
+    try {
+      const credentials = this.#reloadCredentials();
+      if (!credentials) return false;
+      this.useCredentials(credentials);
+      return true;
+    } catch (error) {
+      this.#noTokenReason = error instanceof Error ? error.message : String(error);
+      return false;
+    }
+  }
+
+  async #send(request: ClerkRequest, label: RequestLabel): Promise<ClerkPayload> {
     let retries = 0;
     let response: Response;
     try {
@@ -120,7 +216,7 @@ export class ClerkClient {
     // Set last, so that no tool argument can replace or repeat Clerk's own parameters.
     params.set('_is_native', '1');
     params.set('__clerk_api_version', this.#settings.apiVersion);
-    if (this.#settings.sessionId) params.set('_clerk_session_id', this.#settings.sessionId);
+    if (this.#sessionId) params.set('_clerk_session_id', this.#sessionId);
     return params;
   }
 
@@ -129,6 +225,7 @@ export class ClerkClient {
     if (!header || header === this.#token) return;
     this.#token = header;
     this.#addSecret(header);
+    this.#onTokenRotated?.(header);
   }
 
   #addSecret(secret: string): void {

@@ -72,7 +72,7 @@ function hintFor(error: ClerkApiError): string | undefined {
   }
   switch (error.status) {
     case 401:
-      return 'The client token is invalid or expired, or the session was signed out: get a new client token (README, "Getting a client token") and set CLERK_CLIENT_TOKEN; with several sessions, check CLERK_SESSION_ID.';
+      return 'The client token is invalid or expired, or the session was signed out: sign in again with `clerk-invitations-mcp login` in a terminal (or set a fresh CLERK_CLIENT_TOKEN); with several sessions, check CLERK_SESSION_ID.';
     case 403: {
       const permissions = error.errors.flatMap((e) => (Array.isArray(e.meta?.permissions) ? e.meta.permissions : []));
       const missing = permissions.length ? permissions.join(', ') : 'org:sys_memberships:manage';
@@ -121,4 +121,37 @@ export function describeFailure(tool: string, error: unknown): string {
     return lines.join('\n');
   }
   return `${tool} failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+const SIGN_IN_REFUSALS: Readonly<Record<string, (item: ClerkErrorItem) => string>> = {
+  form_identifier_not_found: () => 'No account matches that email address or username on this Clerk instance.',
+  form_password_incorrect: () => 'Wrong password.',
+  form_code_incorrect: () => 'Wrong code.',
+  verification_failed: () => 'Too many wrong codes: start the sign-in again.',
+  verification_expired: () => 'The code has expired: start the sign-in again.',
+  user_locked: (item) => {
+    const seconds = Number(item.meta?.lockout_expires_in_seconds);
+    const wait = Number.isFinite(seconds) && seconds > 0 ? `about ${Math.ceil(seconds / 60)} min` : 'a while';
+    return `Too many failed attempts: the account is locked. Try again in ${wait}, or ask an admin to unlock it.`;
+  },
+  strategy_for_user_invalid: () => 'This account cannot sign in that way: choose another method.',
+  native_api_disabled: () => 'The Native API is disabled on this Clerk instance: enable it in the Clerk Dashboard (Native applications), then sign in again.',
+};
+
+/** One line for a person at a terminal: why Clerk refused a sign-in step, or why it could not be asked. */
+export function signInRefusal(error: unknown): string {
+  if (error instanceof ClerkApiError) {
+    for (const item of error.errors) {
+      const known = SIGN_IN_REFUSALS[item.code];
+      if (known) return known(item);
+    }
+    if (error.status === 429) {
+      const wait = error.retryAfter && /^\d+$/.test(error.retryAfter) ? `${error.retryAfter} s` : 'a moment';
+      return `Too many attempts: Clerk is rate limiting sign-ins. Wait ${wait} and try again.`;
+    }
+    const first = error.errors[0];
+    const why = first ? `${first.code}: ${first.long_message ?? first.message ?? ''}`.replace(/:\s*$/, '') : 'no details';
+    return `Clerk refused (${error.status} to ${label(error.request)}): ${why}${error.traceId ? ` (trace id ${error.traceId})` : ''}`;
+  }
+  return error instanceof Error ? error.message.replace(/\.$/, '') + '.' : String(error);
 }

@@ -17,7 +17,16 @@ export interface Connected {
 
 /** An SDK Client connected in memory to the real server factory, pointed at `baseUrl`. */
 export async function connect(settings: Partial<ClerkSettings> & { baseUrl: string }, capability: Capability = loadCapability()): Promise<Connected> {
-  const clerk = new ClerkClient({ clientToken: CLIENT_TOKEN, sessionId: undefined, apiVersion: '2026-05-12', timeoutMs: 5_000, ...settings });
+  return connectClerk(new ClerkClient(testSettings(settings)), capability);
+}
+
+/** Settings for tests: the fake's token, a short timeout. */
+export function testSettings(settings: Partial<ClerkSettings> & { baseUrl: string }): ClerkSettings {
+  return { clientToken: CLIENT_TOKEN, sessionId: undefined, apiVersion: '2026-05-12', timeoutMs: 5_000, ...settings };
+}
+
+/** An SDK Client connected in memory to the real server factory, around a given Clerk client. */
+export async function connectClerk(clerk: ClerkClient, capability: Capability = loadCapability()): Promise<Connected> {
   const server = createServer({ capability, clerk });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '1.0.0' });

@@ -1,0 +1,145 @@
+import { createSignIn, listMemberships, signInStep, type SignIn, type SignInFactor } from '../clerk/account.js';
+import { ClerkClient } from '../clerk/client.js';
+import { ClerkApiError, signInRefusal } from '../clerk/errors.js';
+import { settingsFromEnv } from '../config.js';
+import { saveSignIn, signInWithTicket } from '../credentials/session.js';
+import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
+import { CommandError } from '../errors.js';
+import type { Prompter } from './prompt.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface LoginOptions {
+  readonly env: Env;
+  readonly ticket: string | undefined;
+  readonly identifier: string | undefined;
+}
+
+// Wrong passwords and codes may be typed again this many times in all, before giving up.
+const TRIES = 3;
+// Refusals after which typing again can help.
+const RETYPE = new Set(['form_password_incorrect', 'form_code_incorrect']);
+
+const FIRST_FACTORS: Readonly<Record<string, (f: SignInFactor) => string>> = {
+  password: () => 'password',
+  email_code: (f) => `code sent by email${f.safeIdentifier ? ` to ${f.safeIdentifier}` : ''}`,
+};
+const SECOND_FACTORS: Readonly<Record<string, (f: SignInFactor) => string>> = {
+  totp: () => 'code from your authenticator app',
+  phone_code: (f) => `code sent by SMS${f.safeIdentifier ? ` to ${f.safeIdentifier}` : ''}`,
+  email_code: (f) => `code sent by email${f.safeIdentifier ? ` to ${f.safeIdentifier}` : ''}`,
+  backup_code: () => 'backup code',
+};
+
+/** `clerk-invitations-mcp login`: a native sign-in in the terminal (or with a ticket), saved for the server. */
+export async function login(options: LoginOptions, io: Prompter): Promise<void> {
+  // The sign-in starts a client of its own: an existing CLERK_CLIENT_TOKEN plays no part.
+  const settings = settingsFromEnv({ ...options.env, CLERK_CLIENT_TOKEN: undefined, CLERK_SESSION_ID: undefined });
+  const store = new CredentialStore(credentialsPath(options.env));
+  // An unsafe credentials file is reported before anyone types a password.
+  store.get(settings.baseUrl);
+  const clerk = new ClerkClient(settings);
+  io.say(`Signing in to ${settings.baseUrl}`);
+  let saved: StoredCredentials;
+  try {
+    if (options.ticket) {
+      saved = await saveSignIn(clerk, store, await signInWithTicket(clerk, options.ticket));
+    } else {
+      saved = await saveSignIn(clerk, store, await interactiveSignIn(clerk, io, options.identifier));
+    }
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    throw new CommandError(`login failed: ${clerk.redact(signInRefusal(error))}`, 1, { cause: error });
+  }
+  io.say(`Signed in as ${saved.email ?? saved.userId} (${saved.userId}), session ${saved.sessionId}.`);
+  io.say(`Credentials saved to ${store.path}; the server uses them for ${settings.baseUrl}.`);
+  await reportOrganizations(clerk, io);
+}
+
+async function interactiveSignIn(clerk: ClerkClient, io: Prompter, given: string | undefined): Promise<SignIn> {
+  const identifier = given ?? (await io.ask('Email address or username: '));
+  if (!identifier) throw new CommandError('login failed: no email address or username given.');
+  let signIn = await createSignIn(clerk, { identifier });
+  if (signIn.status === 'needs_first_factor') signIn = await firstFactor(clerk, io, signIn);
+  // needs_client_trust: a known password on a new device, confirmed like a second factor.
+  if (signIn.status === 'needs_second_factor' || signIn.status === 'needs_client_trust') {
+    io.say(signIn.status === 'needs_client_trust' ? 'Clerk wants to confirm this new device.' : 'Your account has a second factor.');
+    signIn = await secondFactor(clerk, io, signIn);
+  }
+  if (signIn.status !== 'complete') {
+    throw new CommandError(`login failed: Clerk wants a step a terminal cannot do (sign-in status ${signIn.status}); sign in on the web, or use login --ticket.`);
+  }
+  return signIn;
+}
+
+async function firstFactor(clerk: ClerkClient, io: Prompter, signIn: SignIn): Promise<SignIn> {
+  const factor = await choose(io, 'How do you want to sign in?', signIn.firstFactors, FIRST_FACTORS, 'first');
+  if (factor.strategy === 'password') {
+    return retyping(io, () => io.askSecret('Password: '), (password) => signInStep(clerk, signIn.id, 'attempt_first_factor', { strategy: 'password', password }));
+  }
+  await signInStep(clerk, signIn.id, 'prepare_first_factor', { strategy: factor.strategy, email_address_id: factor.emailAddressId });
+  io.say(`A code was sent to ${factor.safeIdentifier ?? 'your email address'}.`);
+  return retyping(io, () => io.ask('Code: '), (code) => signInStep(clerk, signIn.id, 'attempt_first_factor', { strategy: factor.strategy, code }));
+}
+
+async function secondFactor(clerk: ClerkClient, io: Prompter, signIn: SignIn): Promise<SignIn> {
+  const factor = await choose(io, 'Which second factor?', signIn.secondFactors, SECOND_FACTORS, 'second');
+  if (factor.strategy === 'phone_code' || factor.strategy === 'email_code') {
+    await signInStep(clerk, signIn.id, 'prepare_second_factor', { strategy: factor.strategy, phone_number_id: factor.phoneNumberId, email_address_id: factor.emailAddressId });
+    io.say(`A code was sent to ${factor.safeIdentifier ?? (factor.strategy === 'phone_code' ? 'your phone' : 'your email address')}.`);
+  }
+  const question = factor.strategy === 'backup_code' ? 'Backup code: ' : 'Code: ';
+  return retyping(io, () => io.askSecret(question), (code) => signInStep(clerk, signIn.id, 'attempt_second_factor', { strategy: factor.strategy, code }));
+}
+
+/** Picks one of the factors a terminal can handle: the only one, or the one the user chooses (default: the first). */
+async function choose(io: Prompter, title: string, offered: readonly SignInFactor[], known: Readonly<Record<string, (f: SignInFactor) => string>>, which: string): Promise<SignInFactor> {
+  const usable = offered.filter((f) => Object.hasOwn(known, f.strategy));
+  const [first] = usable;
+  if (!first) {
+    const names = offered.map((f) => f.strategy).join(', ') || 'none';
+    throw new CommandError(`login failed: this account offers no ${which} factor a terminal can use (offered: ${names}); sign in with a ticket (login --ticket) instead.`);
+  }
+  if (usable.length === 1) return first;
+  io.say(title);
+  usable.forEach((f, i) => io.say(`  ${i + 1}) ${known[f.strategy]?.(f) ?? f.strategy}`));
+  for (let tries = 0; tries < TRIES; tries++) {
+    const answer = await io.ask(`Choose 1-${usable.length} [1]: `);
+    const picked = answer === '' ? first : usable[Number(answer) - 1];
+    if (picked && /^\d*$/.test(answer)) return picked;
+    io.say(`Type a number from 1 to ${usable.length}.`);
+  }
+  throw new CommandError('login failed: no valid choice.');
+}
+
+/** Asks for a secret and sends it; after a wrong one, says so and asks again, up to TRIES times. */
+async function retyping(io: Prompter, ask: () => Promise<string>, send: (answer: string) => Promise<SignIn>): Promise<SignIn> {
+  for (let tries = 1; ; tries++) {
+    const answer = await ask();
+    if (!answer) throw new CommandError('login failed: nothing was typed.');
+    try {
+      return await send(answer);
+    } catch (error) {
+      const retype = error instanceof ClerkApiError && error.errors.some((e) => RETYPE.has(e.code));
+      if (!retype || tries >= TRIES) throw error;
+      io.say(`${signInRefusal(error)} Try again.`);
+    }
+  }
+}
+
+/** After signing in: where this user can manage members, or a warning that they cannot anywhere. */
+async function reportOrganizations(clerk: ClerkClient, io: Prompter): Promise<void> {
+  let manageable;
+  try {
+    manageable = (await listMemberships(clerk)).filter((m) => m.canManageMembers);
+  } catch (error) {
+    io.say(`Could not list your organizations: ${clerk.redact(signInRefusal(error))}`);
+    return;
+  }
+  if (manageable.length === 0) {
+    io.say('Warning: this user may not manage members in any organization; the invitation tools will be refused (403). Sign in as an organization admin.');
+    return;
+  }
+  io.say('Organizations where you can manage members:');
+  for (const org of manageable) io.say(`  ${org.id}  ${org.name}  (${org.role})`);
+}

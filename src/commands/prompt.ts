@@ -1,0 +1,59 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { CommandError } from '../errors.js';
+
+/** Questions for the person at the terminal. Answers come from stdin: a terminal, or a pipe. */
+export interface Prompter {
+  /** Writes a line of information (to stderr: stdout stays free for what a command prints as its result). */
+  say(line: string): void;
+  ask(question: string): Promise<string>;
+  /** Like ask, but a terminal does not show what is typed. */
+  askSecret(question: string): Promise<string>;
+  close(): void;
+}
+
+/**
+ * A prompter on stdin/stderr. On a terminal, secrets are read without echo; from a pipe, one line
+ * is read per question (so scripts and tests can answer). Ctrl-C ends the command with exit code 130.
+ */
+export function terminalPrompter(input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Prompter {
+  let muted = false;
+  // readline echoes what is typed to its output; while a secret is typed, that echo goes nowhere.
+  const echo = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!muted) output.write(chunk);
+      done();
+    },
+  });
+  const terminal = input.isTTY === true;
+  const rl = createInterface({ input, output: echo, terminal });
+  // Lines are queued as they arrive, so answers piped in all at once are not lost between questions.
+  const lines = rl[Symbol.asyncIterator]();
+  let interrupted: ((error: Error) => void) | undefined;
+  rl.on('SIGINT', () => interrupted?.(new CommandError('cancelled.', 130)));
+
+  const read = async (question: string, secret: boolean): Promise<string> => {
+    rl.setPrompt(question);
+    rl.prompt();
+    muted = secret && terminal;
+    try {
+      const next = await new Promise<IteratorResult<string>>((resolve, reject) => {
+        interrupted = reject;
+        lines.next().then(resolve, reject);
+      });
+      if (next.done) throw new CommandError(`no answer to "${question.replace(/[:\s]+$/, '')}": stdin ended.`);
+      return next.value.trim();
+    } finally {
+      interrupted = undefined;
+      if (muted) output.write('\n');
+      muted = false;
+    }
+  };
+
+  return {
+    say: (line) => void output.write(`${line}\n`),
+    ask: (question) => read(question, false),
+    askSecret: (question) => read(question, true),
+    close: () => rl.close(),
+  };
+}

@@ -1,0 +1,24 @@
+import { SANDBOX_SIGN_IN } from '../cli.js';
+import { startSandbox } from '../sandbox/simulator.js';
+
+export const DEFAULT_SANDBOX_PORT = 4599;
+
+/** `clerk-invitations-mcp sandbox`: the simulator on its own, until Ctrl-C or SIGTERM, to sign in to from another terminal. */
+export async function runSandbox(port: number | undefined, out: (line: string) => void): Promise<void> {
+  const sandbox = await startSandbox({ port: port ?? DEFAULT_SANDBOX_PORT });
+  out(`Clerk sandbox (a simulated Frontend API) at ${sandbox.url}; Ctrl-C stops it.`);
+  out('');
+  out('Sign in from another terminal, then check:');
+  out(`  clerk-invitations-mcp login --frontend-api-url ${sandbox.url}`);
+  out(`  clerk-invitations-mcp whoami --frontend-api-url ${sandbox.url}`);
+  out(`Or without prompts, with a single-use sign-in ticket for admin@sandbox.test:`);
+  out(`  clerk-invitations-mcp login --frontend-api-url ${sandbox.url} --ticket ${sandbox.issueSignInTicket()}`);
+  out(`MCP clients then run the server with CLERK_FRONTEND_API_URL=${sandbox.url}.`);
+  out('');
+  out(SANDBOX_SIGN_IN);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sandbox.close();
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { createSignIn, sessionUser, type SignIn } from '../clerk/account.js';
+import { ClerkClient, type ClerkCredentials } from '../clerk/client.js';
+import { signInRefusal } from '../clerk/errors.js';
+import type { ClerkSettings } from '../config.js';
+import { log } from '../log.js';
+import type { CredentialStore, StoredCredentials } from './store.js';
+
+/** Where the server's client token comes from. */
+export type CredentialSource = 'CLERK_CLIENT_TOKEN' | 'CLERK_SIGN_IN_TICKET' | 'credentials file' | 'none';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The Clerk client of the server, with its credentials from, in this order: CLERK_CLIENT_TOKEN
+ * (kept in memory only); CLERK_SIGN_IN_TICKET, exchanged once in the background and saved; the
+ * credentials file's entry for the host. Tokens that Clerk rotates are written back to the file.
+ * With no credentials the client still works: every request answers how to sign in, and the file
+ * is read again, so a `login` in a terminal takes effect without a restart.
+ */
+export function serverClerkClient(settings: ClerkSettings, store: CredentialStore, ticket: string | undefined): { clerk: ClerkClient; source: CredentialSource } {
+  if (settings.clientToken) {
+    if (ticket) log('CLERK_SIGN_IN_TICKET is ignored: CLERK_CLIENT_TOKEN is set, and comes first.');
+    return { clerk: new ClerkClient(settings), source: 'CLERK_CLIENT_TOKEN' };
+  }
+  const host = settings.baseUrl;
+  const fromStore = (): ClerkCredentials | undefined => {
+    const entry = store.get(host);
+    return entry && { clientToken: entry.clientToken, sessionId: settings.sessionId ?? entry.sessionId };
+  };
+  const clerk: ClerkClient = new ClerkClient(settings, {
+    reloadCredentials: fromStore,
+    onTokenRotated: (token) => {
+      try {
+        store.rotate(host, clerk.sessionId, token);
+      } catch (error) {
+        log(`could not save the rotated client token to ${store.path}: ${error instanceof Error ? error.message : String(error)}`, clerk);
+      }
+    },
+  });
+  let stored: StoredCredentials | undefined;
+  try {
+    stored = store.get(host);
+  } catch (error) {
+    // The server still starts: the tools answer with this message, where the user will see it.
+    const reason = error instanceof Error ? error.message : String(error);
+    clerk.setNoTokenReason(reason);
+    log(reason);
+    return { clerk, source: 'none' };
+  }
+  if (ticket) {
+    clerk.addSecret(ticket);
+    // A ticket is single use: after a restart, the entry it produced is used instead.
+    if (stored?.ticketSha256 !== sha256(ticket)) {
+      clerk.waitFor(exchangeTicketAtStart(settings, clerk, store, ticket, stored));
+      return { clerk, source: 'CLERK_SIGN_IN_TICKET' };
+    }
+  }
+  if (stored) clerk.useCredentials({ clientToken: stored.clientToken, sessionId: settings.sessionId ?? stored.sessionId });
+  return { clerk, source: stored ? 'credentials file' : 'none' };
+}
+
+async function exchangeTicketAtStart(settings: ClerkSettings, clerk: ClerkClient, store: CredentialStore, ticket: string, stored: StoredCredentials | undefined): Promise<void> {
+  try {
+    // A client of its own: the server's waits for this task, so it cannot be the one doing it.
+    const exchange = new ClerkClient(settings);
+    const saved = await saveSignIn(exchange, store, await signInWithTicket(exchange, ticket), sha256(ticket));
+    clerk.useCredentials({ clientToken: saved.clientToken, sessionId: settings.sessionId ?? saved.sessionId });
+    log(`signed in with CLERK_SIGN_IN_TICKET; credentials saved to ${store.path}`);
+  } catch (error) {
+    const reason = `the sign-in ticket in CLERK_SIGN_IN_TICKET was not accepted: ${signInRefusal(error)}`;
+    if (stored) {
+      clerk.useCredentials({ clientToken: stored.clientToken, sessionId: stored.sessionId });
+      log(`${reason} Using the credentials saved earlier instead.`, clerk);
+    } else {
+      clerk.setNoTokenReason(clerk.redact(reason));
+      log(reason, clerk);
+    }
+  }
+}
+
+/** Exchanges a Backend-API sign-in token (`strategy=ticket`) for a client token and a session. */
+export async function signInWithTicket(clerk: ClerkClient, ticket: string): Promise<SignIn> {
+  clerk.addSecret(ticket);
+  const signIn = await createSignIn(clerk, { strategy: 'ticket', ticket });
+  if (signIn.status !== 'complete') throw new Error(`the ticket's sign-in is not complete (status ${signIn.status})`);
+  return signIn;
+}
+
+/** After a completed sign-in: looks up its user and saves the client token and session for the host. */
+export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, signIn: SignIn, ticketSha256?: string): Promise<StoredCredentials> {
+  const sessionId = signIn.createdSessionId;
+  const clientToken = clerk.clientToken;
+  if (!sessionId || !clientToken) throw new Error('Clerk completed the sign-in without a session or a client token');
+  clerk.useCredentials({ clientToken, sessionId });
+  const user = await sessionUser(clerk, sessionId);
+  // The lookup may have rotated the token: save the latest.
+  const entry: StoredCredentials = {
+    clientToken: clerk.clientToken ?? clientToken,
+    sessionId,
+    userId: user.userId,
+    email: user.email,
+    savedAt: new Date().toISOString(),
+    ...(ticketSha256 ? { ticketSha256 } : {}),
+  };
+  store.set(clerk.baseUrl, entry);
+  return entry;
+}

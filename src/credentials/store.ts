@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { isRecord } from '../clerk/client.js';
+import { ConfigError } from '../errors.js';
+
+/** What `login` keeps for one Frontend API host. */
+export interface StoredCredentials {
+  readonly clientToken: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly email: string | undefined;
+  /** ISO date of the sign-in (rotations keep it). */
+  readonly savedAt: string;
+  /** SHA-256 of the CLERK_SIGN_IN_TICKET this entry came from, so a restart does not spend it again. */
+  readonly ticketSha256?: string;
+}
+
+interface StoreFile {
+  version: 1;
+  /** By Frontend API base URL (e.g. https://clerk.example.com). */
+  hosts: Record<string, StoredCredentials>;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** `$XDG_CONFIG_HOME/clerk-invitations-mcp/credentials.json`, else `~/.config/clerk-invitations-mcp/credentials.json`. */
+export function credentialsPath(env: Env): string {
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  // The XDG spec ignores relative paths.
+  const base = xdg && xdg.startsWith('/') ? xdg : join(env.HOME?.trim() || homedir(), '.config');
+  return join(base, 'clerk-invitations-mcp', 'credentials.json');
+}
+
+// Permissions mean little on Windows; everywhere else they are what keeps the token private.
+const CHECK_MODES = process.platform !== 'win32';
+
+/**
+ * The credentials file: one entry per Frontend API host. Private (file 0600, folder 0700, owned by
+ * the user), refused when it is not, and replaced atomically (temp file + rename) on every write.
+ */
+export class CredentialStore {
+  constructor(readonly path: string) {}
+
+  /** The entry for `host`, if any. Throws a ConfigError when the file is unsafe or unreadable. */
+  get(host: string): StoredCredentials | undefined {
+    const { hosts } = this.#read();
+    return Object.hasOwn(hosts, host) ? hosts[host] : undefined;
+  }
+
+  /** Saves (or replaces) the entry for `host`. */
+  set(host: string, credentials: StoredCredentials): void {
+    const file = this.#read();
+    file.hosts[host] = credentials;
+    this.#write(file);
+  }
+
+  /**
+   * Replaces the client token of the entry for `host` after Clerk rotated it, if that entry is still
+   * the sign-in of `sessionId` (a new login in the meantime wins).
+   */
+  rotate(host: string, sessionId: string | undefined, clientToken: string): void {
+    const file = this.#read();
+    const entry = Object.hasOwn(file.hosts, host) ? file.hosts[host] : undefined;
+    if (!entry || entry.sessionId !== sessionId || entry.clientToken === clientToken) return;
+    file.hosts[host] = { ...entry, clientToken };
+    this.#write(file);
+  }
+
+  /** Removes the entry for `host`; true if there was one. */
+  delete(host: string): boolean {
+    const file = this.#read();
+    if (!Object.hasOwn(file.hosts, host)) return false;
+    delete file.hosts[host];
+    this.#write(file);
+    return true;
+  }
+
+  #read(): StoreFile {
+    let stats: Stats;
+    try {
+      stats = lstatSync(this.path);
+    } catch (error) {
+      if (isNotFound(error)) return { version: 1, hosts: Object.create(null) as Record<string, StoredCredentials> };
+      throw new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
+    }
+    if (!stats.isFile()) throw new ConfigError(`The credentials file ${this.path} is not a regular file: remove it and run clerk-invitations-mcp login again.`);
+    this.#checkPrivate(dirname(this.path), lstatSync(dirname(this.path)), 0o700);
+    this.#checkPrivate(this.path, stats, 0o600);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.path, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`The credentials file ${this.path} is damaged (${reason(error)}): remove it and run clerk-invitations-mcp login again.`);
+    }
+    const hosts = parseHosts(parsed);
+    if (!hosts) throw new ConfigError(`The credentials file ${this.path} is not in the expected format: remove it and run clerk-invitations-mcp login again.`);
+    return { version: 1, hosts };
+  }
+
+  #checkPrivate(path: string, stats: Stats, mode: number): void {
+    if (!CHECK_MODES) return;
+    const uid = process.getuid?.();
+    if (uid !== undefined && stats.uid !== uid) {
+      throw new ConfigError(`${path} belongs to another user (uid ${stats.uid}): the Clerk client token must be yours alone. Remove it and run clerk-invitations-mcp login again.`);
+    }
+    // Any permission for group or others is too loose: the file holds a token that acts as the user.
+    if ((stats.mode & 0o077) !== 0) {
+      const actual = (stats.mode & 0o777).toString(8).padStart(3, '0');
+      throw new ConfigError(`${path} is accessible by other users (mode ${actual}); it holds a Clerk client token. Fix it with: chmod ${mode.toString(8)} '${path}'`);
+    }
+  }
+
+  #write(file: StoreFile): void {
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.#checkPrivate(dir, lstatSync(dir), 0o700);
+    // Written beside the target then renamed over it: a crash leaves the old file or the new one, never half.
+    const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
+      fsyncSync(fd);
+    } catch (error) {
+      closeSync(fd);
+      rmSync(temp, { force: true });
+      throw new ConfigError(`Cannot write the credentials file ${this.path}: ${reason(error)}`);
+    }
+    closeSync(fd);
+    renameSync(temp, this.path);
+  }
+}
+
+function parseHosts(value: unknown): Record<string, StoredCredentials> | undefined {
+  if (!isRecord(value) || value.version !== 1 || !isRecord(value.hosts)) return undefined;
+  const hosts = Object.create(null) as Record<string, StoredCredentials>;
+  for (const [host, entry] of Object.entries(value.hosts)) {
+    if (!isRecord(entry) || typeof entry.clientToken !== 'string' || typeof entry.sessionId !== 'string' || typeof entry.userId !== 'string') return undefined;
+    hosts[host] = {
+      clientToken: entry.clientToken,
+      sessionId: entry.sessionId,
+      userId: entry.userId,
+      email: typeof entry.email === 'string' ? entry.email : undefined,
+      savedAt: typeof entry.savedAt === 'string' ? entry.savedAt : '',
+      ...(typeof entry.ticketSha256 === 'string' ? { ticketSha256: entry.ticketSha256 } : {}),
+    };
+  }
+  return hosts;
+}
+
+const isNotFound = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'ENOENT';
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
