@@ -4,6 +4,7 @@ import { HELP, parseCli } from './cli.js';
 import { settingsFromEnv } from './config.js';
 import { log } from './log.js';
 import { createServer } from './server.js';
+import { selectOperations } from './tools/select.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
 
@@ -15,8 +16,12 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   if (cli.help) return void process.stdout.write(HELP);
   if (cli.version) return void process.stdout.write(`${VERSION}\n`);
 
-  // A broken capability file stops the server before anything starts.
-  const capability = loadCapability(cli.capability ?? BUNDLED_CAPABILITY);
+  // A broken capability file, or a tool selection that does not fit it, stops the server before anything starts.
+  const loaded = loadCapability(cli.capability ?? BUNDLED_CAPABILITY);
+  const capability = selectOperations(loaded, cli);
+  if (capability.operations.length < loaded.operations.length) {
+    log(`serving ${capability.operations.length} of ${loaded.operations.length} tools: ${capability.operations.map((op) => op.name).join(', ')}`);
+  }
   let closeSandbox = async (): Promise<void> => undefined;
   let settings;
   if (cli.sandbox) {
@@ -32,7 +37,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
 
   const clerk = new ClerkClient(settings);
   if (!settings.clientToken) log('CLERK_CLIENT_TOKEN is not set: the tools will answer with an error until it is (README, "Getting a client token").');
-  const server = createServer({ capability, clerk });
+  const server = createServer({ capability, clerk, confirm: cli.confirm });
   await serveStdio(server, async () => {
     await closeSandbox();
     process.exit(0);
