@@ -17,7 +17,7 @@ export interface CliOptions {
   readonly confirm: boolean;
 }
 
-/** Parses the command line; throws a UsageError for unknown flags or stray arguments. */
+/** Parses the command line; throws a UsageError for unknown flags or stray arguments, a ConfigError for an unclear on/off variable. */
 export function parseCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
   let parsed;
   try {
