@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS } from './config.js';
-import { UsageError } from './errors.js';
+import { ConfigError, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -24,10 +24,16 @@ export interface CliOptions {
   readonly port: number | undefined;
   /** The environment with the flags that stand for variables applied (--publishable-key, --frontend-api-url). */
   readonly env: Env;
+  /** Serve only the tools that change nothing. */
+  readonly readOnly: boolean;
+  /** Serve only these tools, and where the list came from (for error messages). */
+  readonly tools: { readonly names: readonly string[]; readonly from: '--tools' | 'CLERK_TOOLS' } | undefined;
+  /** Ask the user before destructive and bulk tools run, when the client can be asked. */
+  readonly confirm: boolean;
 }
 
 // Flags that only make sense with one command.
-const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', port: 'sandbox' };
+const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', port: 'sandbox', tools: 'serve', capability: 'serve' };
 
 /** Parses the command line; throws a UsageError for unknown commands or flags and misplaced ones. */
 export function parseCli(argv: readonly string[], env: Env): CliOptions {
@@ -45,6 +51,9 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         ticket: { type: 'string' },
         identifier: { type: 'string' },
         port: { type: 'string' },
+        'read-only': { type: 'boolean', default: false },
+        tools: { type: 'string', multiple: true },
+        'no-confirm': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: true,
@@ -58,7 +67,11 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
   if (name !== undefined && !COMMANDS.includes(name as Command)) throw new UsageError(`Unknown command '${name}': expected one of ${COMMANDS.join(', ')}. See --help.`);
   const command = (name ?? 'serve') as Command;
   for (const [flag, owner] of Object.entries(ONLY_WITH)) {
-    if (values[flag as keyof typeof values] !== undefined && command !== owner) throw new UsageError(`--${flag} goes with the ${owner} command. See --help.`);
+    const where = owner === 'serve' ? 'the server (no command)' : `the ${owner} command`;
+    if (values[flag as keyof typeof values] !== undefined && command !== owner) throw new UsageError(`--${flag} goes with ${where}. See --help.`);
+  }
+  for (const flag of ['read-only', 'no-confirm'] as const) {
+    if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
   }
   const sandbox = values.sandbox || ['1', 'true', 'yes'].includes((env.CLERK_SANDBOX ?? '').trim().toLowerCase());
   if (values.sandbox && command !== 'serve') {
@@ -78,6 +91,13 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
       ...(values['publishable-key'] !== undefined ? { CLERK_PUBLISHABLE_KEY: values['publishable-key'] } : {}),
       ...(values['frontend-api-url'] !== undefined ? { CLERK_FRONTEND_API_URL: values['frontend-api-url'] } : {}),
     },
+    readOnly: values['read-only'] || envSwitch(env, 'CLERK_READ_ONLY', false),
+    tools: values.tools
+      ? { names: splitNames(values.tools), from: '--tools' }
+      : env.CLERK_TOOLS !== undefined
+        ? { names: splitNames([env.CLERK_TOOLS]), from: 'CLERK_TOOLS' }
+        : undefined,
+    confirm: !values['no-confirm'] && envSwitch(env, 'CLERK_CONFIRM', true),
   };
 }
 
@@ -99,12 +119,26 @@ export const SANDBOX_SIGN_IN = `Sandbox users (password sandbox-password; every 
   mfa@sandbox.test   (username sandbox-mfa)    the same, with a second factor (authenticator
                                                app, SMS, or backup code sandbox-backup-code)`;
 
+
+// `--tools a,b --tools c`: commas and repeats both work; blanks are dropped (an empty list is refused later).
+const splitNames = (lists: readonly string[]): string[] => lists.flatMap((list) => list.split(',')).map((name) => name.trim()).filter(Boolean);
+
+/** An on/off variable. A safety switch must not be misread, so a value that is neither is refused. */
+function envSwitch(env: Readonly<Record<string, string | undefined>>, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (true/false, yes/no, on/off)`);
+}
+
 export const HELP = `clerk-invitations-mcp ${VERSION}
 An MCP server (stdio) for Clerk organization invitations, through Clerk's Frontend API.
 MCP clients start it as a subprocess; it speaks MCP on stdin/stdout and logs to stderr.
 
 Usage:
   clerk-invitations-mcp [--sandbox] [--capability <file>]    the MCP server
+                      [--read-only] [--tools <names>] [--no-confirm]
   clerk-invitations-mcp login [--identifier <email>]         sign in, in a terminal
   clerk-invitations-mcp login --ticket <sign-in token>       sign in without prompts
   clerk-invitations-mcp whoami                               who the server acts as
@@ -131,6 +165,15 @@ Flags:
                             an admin of org_sandbox ("Sandbox Inc"). Same as CLERK_SANDBOX=1.
   --capability <file>       Build the tools from another Naftiko capability file instead of
                             the bundled one. Same as CLERK_CAPABILITY_FILE.
+  --read-only               Serve only the tools that change nothing (the list tools).
+                            Same as CLERK_READ_ONLY=1.
+  --tools <names>           Serve only these tools, comma-separated (repeatable). An unknown
+                            name, or with --read-only a tool that changes something, stops
+                            the server. Same as CLERK_TOOLS.
+  --no-confirm              Don't ask the user to confirm revoking and bulk-creating. By
+                            default, when the client supports elicitation, those tools first
+                            ask, and send nothing unless the user confirms. Same as
+                            CLERK_CONFIRM=0.
   --publishable-key <pk>    As CLERK_PUBLISHABLE_KEY.
   --frontend-api-url <url>  As CLERK_FRONTEND_API_URL.
   --ticket <token>          login: the sign-in token to exchange.
@@ -155,6 +198,9 @@ Environment:
   CLERK_TIMEOUT_MS        Timeout per HTTP request in ms, default ${DEFAULT_TIMEOUT_MS}.
   CLERK_SANDBOX           1 to start in sandbox mode (as --sandbox).
   CLERK_CAPABILITY_FILE   As --capability.
+  CLERK_READ_ONLY         1 to serve only the read-only tools (as --read-only).
+  CLERK_TOOLS             As --tools, e.g. getOrganizationInvitations,createOrganizationInvitations.
+  CLERK_CONFIRM           0 to turn confirmations off (as --no-confirm); default 1.
   XDG_CONFIG_HOME         The credentials file is $XDG_CONFIG_HOME/clerk-invitations-mcp/
                           credentials.json (default ~/.config/…); mode 0600, one entry per host.
 

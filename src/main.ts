@@ -6,6 +6,7 @@ import { serverClerkClient } from './credentials/session.js';
 import { CredentialStore, credentialsPath } from './credentials/store.js';
 import { log } from './log.js';
 import { createServer } from './server.js';
+import { selectOperations } from './tools/select.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
 
@@ -41,8 +42,12 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
 
 async function serve(cli: CliOptions): Promise<void> {
   const { env } = cli;
-  // A broken capability file stops the server before anything starts.
-  const capability = loadCapability(cli.capability ?? BUNDLED_CAPABILITY);
+  // A broken capability file, or a tool selection that does not fit it, stops the server before anything starts.
+  const loaded = loadCapability(cli.capability ?? BUNDLED_CAPABILITY);
+  const capability = selectOperations(loaded, cli);
+  if (capability.operations.length < loaded.operations.length) {
+    log(`serving ${capability.operations.length} of ${loaded.operations.length} tools: ${capability.operations.map((op) => op.name).join(', ')}`);
+  }
   let closeSandbox = async (): Promise<void> => undefined;
   let clerk: ClerkClient;
   if (cli.sandbox) {
@@ -59,7 +64,7 @@ async function serve(cli: CliOptions): Promise<void> {
     clerk = chosen.clerk;
     if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`clerk-invitations-mcp login\` (or set CLERK_CLIENT_TOKEN).`);
   }
-  const server = createServer({ capability, clerk });
+  const server = createServer({ capability, clerk, confirm: cli.confirm });
   await serveStdio(server, async () => {
     await closeSandbox();
     process.exit(0);

@@ -2,10 +2,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Capability } from './capability/model.js';
 import type { ClerkClient } from './clerk/client.js';
 import { registerOrganizationsResource } from './resources/organizations.js';
-import { registerTools } from './tools/register.js';
+import { registerTools, type ConfirmOptions } from './tools/register.js';
 import { VERSION } from './version.js';
 
-export interface ServerOptions {
+export interface ServerOptions extends ConfirmOptions {
   readonly capability: Capability;
   readonly clerk: ClerkClient;
 }
@@ -15,10 +15,14 @@ Organization ids look like org_…, invitation ids like orginv_…. When the use
 To see what exists before changing anything, list invitations (filter with status=pending).
 Creating an invitation emails the person unless notify is false; never repeat a create that failed without an answer: list first, an invitation may already exist.`;
 
-/** Builds the MCP server with one tool per capability operation; connect it to any transport. */
-export function createServer({ capability, clerk }: ServerOptions): McpServer {
+/**
+ * Builds the MCP server with one tool per capability operation; connect it to any transport.
+ * Destructive and bulk tools ask the user first when the client supports elicitation, unless
+ * `confirm` is false. To serve fewer tools, narrow the capability (`selectOperations`).
+ */
+export function createServer({ capability, clerk, ...confirm }: ServerOptions): McpServer {
   const server = new McpServer({ name: 'clerk-invitations-mcp', title: capability.label, version: VERSION }, { instructions: INSTRUCTIONS });
-  registerTools(server, capability, clerk);
+  registerTools(server, capability, clerk, confirm);
   registerOrganizationsResource(server, clerk);
   return server;
 }

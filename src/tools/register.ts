@@ -7,10 +7,20 @@ import { ClerkApiError, ClerkRequestError, describeFailure } from '../clerk/erro
 import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
 import { annotationsFor } from './annotations.js';
+import { confirmCall, confirmationMessage, confirmationReason } from './confirm.js';
+
+/** How tools that destroy or create in bulk ask for consent. */
+export interface ConfirmOptions {
+  /** Ask the user through elicitation, when the client supports it (default true). */
+  readonly confirm?: boolean;
+  /** Longest wait for the answer (default CONFIRM_TIMEOUT_MS). */
+  readonly confirmTimeoutMs?: number;
+}
 
 /** Registers one MCP tool per capability operation. */
-export function registerTools(server: McpServer, capability: Capability, clerk: ClerkClient): void {
+export function registerTools(server: McpServer, capability: Capability, clerk: ClerkClient, options: ConfirmOptions = {}): void {
   for (const op of capability.operations) {
+    const asks = options.confirm !== false && confirmationReason(op) !== undefined;
     server.registerTool(
       op.name,
       {
@@ -22,7 +32,16 @@ export function registerTools(server: McpServer, capability: Capability, clerk: 
       },
       async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
         try {
-          const { response } = await clerk.request(toRequest(op, args, extra.signal));
+          const request = toRequest(op, args, extra.signal);
+          if (asks) {
+            const message = clerk.redact(confirmationMessage(op, args, request));
+            const outcome = await confirmCall(server, message, { signal: extra.signal, requestId: extra.requestId }, options.confirmTimeoutMs);
+            // An error result: the agent must not read a refusal as done (and a success would need structuredContent).
+            if (!outcome.confirmed) {
+              return { isError: true, content: [{ type: 'text', text: clerk.redact(`${op.name} was not run: ${outcome.why}. Nothing was sent to Clerk. Do not retry unless the user asks to.`) }] };
+            }
+          }
+          const { response } = await clerk.request(request);
           const structured = shapeOutput(op, { response });
           return { content: [{ type: 'text', text: JSON.stringify(structured, null, 2) }], structuredContent: structured };
         } catch (error) {

@@ -1,11 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadCapability } from '../../src/capability/load.js';
 import type { Capability } from '../../src/capability/model.js';
 import { ClerkClient } from '../../src/clerk/client.js';
 import type { ClerkSettings } from '../../src/config.js';
-import { createServer } from '../../src/server.js';
+import { createServer, type ServerOptions } from '../../src/server.js';
 import { CLIENT_TOKEN } from './fake-clerk.js';
 
 export interface Connected {
@@ -15,9 +15,21 @@ export interface Connected {
   close(): Promise<void>;
 }
 
+/** How the client answers an elicitation; `signal` aborts when the server withdraws the request. */
+export type Elicit = (params: ElicitRequest['params'], signal: AbortSignal) => ElicitResult | Promise<ElicitResult>;
+
+export interface ConnectOptions extends Pick<ServerOptions, 'confirm' | 'confirmTimeoutMs'> {
+  /** Declare the elicitation capability and answer each elicitation with this. Without it the client has none. */
+  readonly elicit?: Elicit;
+}
+
 /** An SDK Client connected in memory to the real server factory, pointed at `baseUrl`. */
-export async function connect(settings: Partial<ClerkSettings> & { baseUrl: string }, capability: Capability = loadCapability()): Promise<Connected> {
-  return connectClerk(new ClerkClient(testSettings(settings)), capability);
+export async function connect(
+  settings: Partial<ClerkSettings> & { baseUrl: string },
+  capability: Capability = loadCapability(),
+  options: ConnectOptions = {},
+): Promise<Connected> {
+  return connectClerk(new ClerkClient(testSettings(settings)), capability, options);
 }
 
 /** Settings for tests: the fake's token, a short timeout. */
@@ -26,10 +38,11 @@ export function testSettings(settings: Partial<ClerkSettings> & { baseUrl: strin
 }
 
 /** An SDK Client connected in memory to the real server factory, around a given Clerk client. */
-export async function connectClerk(clerk: ClerkClient, capability: Capability = loadCapability()): Promise<Connected> {
-  const server = createServer({ capability, clerk });
+export async function connectClerk(clerk: ClerkClient, capability: Capability = loadCapability(), { elicit, ...serverOptions }: ConnectOptions = {}): Promise<Connected> {
+  const server = createServer({ capability, clerk, ...serverOptions });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, elicit ? { capabilities: { elicitation: {} } } : {});
+  if (elicit) client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicit(request.params, extra.signal));
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   // Listing tools makes the client validate structuredContent against each tool's outputSchema.
   await client.listTools();
