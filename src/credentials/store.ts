@@ -72,8 +72,7 @@ export class CredentialStore {
   delete(host: string): boolean {
     const file = this.#read();
     if (!Object.hasOwn(file.hosts, host)) return false;
-    delete file.hosts[host];
-    this.#write(file);
+    this.#write({ version: 1, hosts: Object.fromEntries(Object.entries(file.hosts).filter(([name]) => name !== host)) });
     return true;
   }
 
