@@ -176,7 +176,7 @@ describe('mcp.json', () => {
 
   it('runs the real server through npx, with the variables as placeholders', () => {
     expect(config.mcpServers['clerk-invitations']).toMatchObject({ command: 'npx', args: ['-y', 'clerk-invitations-mcp'] });
-    expect(Object.keys(config.mcpServers['clerk-invitations']?.env ?? {})).toEqual(['CLERK_PUBLISHABLE_KEY', 'CLERK_CLIENT_TOKEN']);
+    expect(Object.keys(config.mcpServers['clerk-invitations']?.env ?? {})).toEqual(['CLERK_PUBLISHABLE_KEY']); // the token comes from `login`
   });
 
   it('has a sandbox entry that runs from a checkout', async () => {
