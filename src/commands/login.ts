@@ -53,6 +53,7 @@ export async function login(options: LoginOptions, io: Prompter): Promise<void> 
   }
   io.say(`Signed in as ${saved.email ?? saved.userId} (${saved.userId}), session ${saved.sessionId}.`);
   io.say(`Credentials saved to ${store.path}; the server uses them for ${settings.baseUrl}.`);
+  if (options.env.CLERK_CLIENT_TOKEN?.trim()) io.say('Note: CLERK_CLIENT_TOKEN is set in this environment; where it is set, it comes before this sign-in.');
   await reportOrganizations(clerk, io);
 }
 
