@@ -1,4 +1,4 @@
-import { BUNDLED_CAPABILITY, loadCapability } from './capability/load.js';
+import { bundledCapability } from './capability/bundled.js';
 import { ClerkClient } from './clerk/client.js';
 import { HELP, parseCli } from './cli.js';
 import { settingsFromEnv } from './config.js';
@@ -15,8 +15,9 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   if (cli.help) return void process.stdout.write(HELP);
   if (cli.version) return void process.stdout.write(`${VERSION}\n`);
 
-  // A broken capability file stops the server before anything starts.
-  const capability = loadCapability(cli.capability ?? BUNDLED_CAPABILITY);
+  // A broken capability file stops the server before anything starts. The YAML parser is loaded
+  // only for a file given on the command line: the bundled capability comes precompiled.
+  const capability = cli.capability ? (await import('./capability/load.js')).loadCapability(cli.capability) : await bundledCapability();
   let closeSandbox = async (): Promise<void> => undefined;
   let settings;
   if (cli.sandbox) {

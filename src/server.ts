@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Capability } from './capability/model.js';
 import type { ClerkClient } from './clerk/client.js';
+import { LazyJsonSchemaValidator } from './json-schema-validator.js';
 import { registerTools } from './tools/register.js';
 import { VERSION } from './version.js';
 
@@ -15,7 +16,7 @@ Creating an invitation emails the person unless notify is false; never repeat a 
 
 /** Builds the MCP server with one tool per capability operation; connect it to any transport. */
 export function createServer({ capability, clerk }: ServerOptions): McpServer {
-  const server = new McpServer({ name: 'clerk-invitations-mcp', title: capability.label, version: VERSION }, { instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: 'clerk-invitations-mcp', title: capability.label, version: VERSION }, { instructions: INSTRUCTIONS, jsonSchemaValidator: new LazyJsonSchemaValidator() });
   registerTools(server, capability, clerk);
   return server;
 }
