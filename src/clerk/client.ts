@@ -82,7 +82,6 @@ export class ClerkClient {
       hooks: {
         // Set per attempt, so a retry carries the token that the previous answer rotated in.
         beforeRequest: [(request) => void request.headers.set('authorization', `Bearer ${this.#token ?? ''}`)],
-        afterResponse: [(_request, _options, response) => this.#keepRotatedToken(response)],
       },
     });
   }
@@ -109,18 +108,31 @@ export class ClerkClient {
     let retries = 0;
     let response: Response;
     try {
-      response = await http(request.path.replace(/^\//, ''), {
+      // The query goes into the URL here: ky's searchParams option builds every request twice.
+      response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.query)}`, {
         method: request.method,
-        searchParams: this.#searchParams(request.query),
         ...(request.form ? { body: encodeForm(request.form) } : {}),
         retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS),
-        hooks: { beforeRetry: [() => void retries++] },
+        // Rotated tokens are read here and below rather than in an afterResponse hook, for which ky
+        // copies every response body. A failed attempt's answer may rotate the token for the next.
+        hooks: {
+          beforeRetry: [
+            ({ error }) => {
+              retries++;
+              if (ky.isHTTPError(error)) this.#keepRotatedToken(error.response);
+            },
+          ],
+        },
         ...(request.signal ? { signal: request.signal } : {}),
       });
     } catch (error) {
-      if (ky.isHTTPError(error)) throw await this.#apiError(label, error.response, retries, error);
+      if (ky.isHTTPError(error)) {
+        this.#keepRotatedToken(error.response);
+        throw await this.#apiError(label, error.response, retries, error);
+      }
       throw this.#requestError(ky, label, error, request.signal);
     }
+    this.#keepRotatedToken(response);
     const body = await this.#readJson(label, response);
     if (isRecord(body)) this.#rememberSessionJwts(body.client);
     if (!isRecord(body) || !('response' in body)) {
