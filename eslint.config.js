@@ -16,6 +16,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['bench/**/*.mjs'],
+    languageOptions: { globals: { fetch: 'readonly', performance: 'readonly', URLSearchParams: 'readonly' } },
+  },
+  {
     // Tests index into fixtures they just built: a failed assertion is the better error.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -1,4 +1,4 @@
-import { BUNDLED_CAPABILITY, loadCapability } from './capability/load.js';
+import { bundledCapability } from './capability/bundled.js';
 import { ClerkClient } from './clerk/client.js';
 import { HELP, parseCli, type CliOptions } from './cli.js';
 import { settingsFromEnv } from './config.js';
@@ -43,7 +43,8 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
 async function serve(cli: CliOptions): Promise<void> {
   const { env } = cli;
   // A broken capability file, or a tool selection that does not fit it, stops the server before anything starts.
-  const loaded = loadCapability(cli.capability ?? BUNDLED_CAPABILITY);
+  // The YAML parser is loaded only for a file given on the command line: the bundled capability comes precompiled.
+  const loaded = cli.capability ? (await import('./capability/load.js')).loadCapability(cli.capability) : await bundledCapability();
   const capability = selectOperations(loaded, cli);
   if (capability.operations.length < loaded.operations.length) {
     log(`serving ${capability.operations.length} of ${loaded.operations.length} tools: ${capability.operations.map((op) => op.name).join(', ')}`);

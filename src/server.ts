@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Capability } from './capability/model.js';
 import type { ClerkClient } from './clerk/client.js';
+import { LazyJsonSchemaValidator } from './json-schema-validator.js';
 import { registerOrganizationsResource } from './resources/organizations.js';
 import { registerTools, type ConfirmOptions } from './tools/register.js';
 import { VERSION } from './version.js';
@@ -21,7 +22,10 @@ Creating an invitation emails the person unless notify is false; never repeat a 
  * `confirm` is false. To serve fewer tools, narrow the capability (`selectOperations`).
  */
 export function createServer({ capability, clerk, ...confirm }: ServerOptions): McpServer {
-  const server = new McpServer({ name: 'clerk-invitations-mcp', title: capability.label, version: VERSION }, { instructions: INSTRUCTIONS });
+  const server = new McpServer(
+    { name: 'clerk-invitations-mcp', title: capability.label, version: VERSION },
+    { instructions: INSTRUCTIONS, jsonSchemaValidator: new LazyJsonSchemaValidator() },
+  );
   registerTools(server, capability, clerk, confirm);
   registerOrganizationsResource(server, clerk);
   return server;

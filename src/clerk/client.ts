@@ -1,4 +1,4 @@
-import ky, { HTTPError, TimeoutError, type KyInstance, type RetryOptions } from 'ky';
+import type { HTTPError, KyInstance, RetryOptions } from 'ky';
 import type { ClerkSettings } from '../config.js';
 import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabel } from './errors.js';
 import { encodeForm, type FormValue } from './form.js';
@@ -42,12 +42,18 @@ export interface ClerkPayload {
 // How many tokens and session JWTs the redactor remembers.
 const MAX_SECRETS = 64;
 
+type Ky = typeof import('ky');
+// Loaded by the first request, not at start: evaluating ky loads Node's fetch (undici), which
+// answering initialize and tools/list does not need.
+let kyModule: Promise<Ky> | undefined;
+const loadKy = (): Promise<Ky> => (kyModule ??= import('ky'));
+
 /** Longest wait a `Retry-After` can impose before a retry. */
 export const RETRY_AFTER_CAP_MS = 10_000;
 
 // A GET may be repeated after 429, a gateway failure or a network error; a POST only after 429,
 // the one answer that says Clerk did nothing (a repeated create can invite someone twice).
-function retryOptions(method: HttpMethod, maxRetryAfter: number): RetryOptions | number {
+function retryOptions({ isHTTPError }: Ky, method: HttpMethod, maxRetryAfter: number): RetryOptions | number {
   if (method === 'GET') return { limit: 2, methods: ['get'], statusCodes: [429, 502, 503, 504], afterStatusCodes: [429, 503], maxRetryAfter };
   if (method !== 'POST') return 0;
   return {
@@ -57,7 +63,7 @@ function retryOptions(method: HttpMethod, maxRetryAfter: number): RetryOptions |
     afterStatusCodes: [429],
     maxRetryAfter,
     // false stops ky from retrying network errors; undefined lets its 429 handling (Retry-After) run.
-    shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
+    shouldRetry: ({ error }) => (isHTTPError(error) && error.response.status === 429 ? undefined : false),
   };
 }
 
@@ -70,7 +76,7 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
  */
 export class ClerkClient {
   readonly #settings: ClerkSettings;
-  readonly #http: KyInstance;
+  #http: Promise<{ ky: Ky; http: KyInstance }> | undefined;
   readonly #onTokenRotated: ((token: string) => void) | undefined;
   readonly #reloadCredentials: (() => ClerkCredentials | undefined) | undefined;
   #token: string | undefined;
@@ -89,7 +95,15 @@ export class ClerkClient {
     this.#token = settings.clientToken;
     this.#sessionId = settings.sessionId;
     for (const secret of [settings.clientToken, settings.publishableKey]) if (secret) this.#secrets.add(secret);
-    this.#http = ky.create({
+  }
+
+  #client(): Promise<{ ky: Ky; http: KyInstance }> {
+    return (this.#http ??= loadKy().then((ky) => ({ ky, http: this.#create(ky) })));
+  }
+
+  #create({ default: ky }: Ky): KyInstance {
+    const settings = this.#settings;
+    return ky.create({
       prefixUrl: settings.baseUrl,
       timeout: settings.timeoutMs,
       headers: { accept: 'application/json' },
@@ -97,7 +111,6 @@ export class ClerkClient {
         // Set per attempt, so a retry carries the token that the previous answer rotated in.
         // Without a token the header is empty: that is how a native client asks Clerk for a new client.
         beforeRequest: [(request) => void request.headers.set('authorization', this.#token ? `Bearer ${this.#token}` : '')],
-        afterResponse: [(_request, _options, response) => this.#keepRotatedToken(response)],
       },
     });
   }
@@ -187,21 +200,35 @@ export class ClerkClient {
   }
 
   async #send(request: ClerkRequest, label: RequestLabel): Promise<ClerkPayload> {
+    const { ky, http } = await this.#client();
     let retries = 0;
     let response: Response;
     try {
-      response = await this.#http(request.path.replace(/^\//, ''), {
+      // The query goes into the URL here: ky's searchParams option builds every request twice.
+      response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.query)}`, {
         method: request.method,
-        searchParams: this.#searchParams(request.query),
         ...(request.form ? { body: encodeForm(request.form) } : {}),
-        retry: retryOptions(request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS),
-        hooks: { beforeRetry: [() => void retries++] },
+        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS),
+        // Rotated tokens are read here and below rather than in an afterResponse hook, for which ky
+        // copies every response body. A failed attempt's answer may rotate the token for the next.
+        hooks: {
+          beforeRetry: [
+            ({ error }) => {
+              retries++;
+              if (ky.isHTTPError(error)) this.#keepRotatedToken(error.response);
+            },
+          ],
+        },
         ...(request.signal ? { signal: request.signal } : {}),
       });
     } catch (error) {
-      if (error instanceof HTTPError) throw await this.#apiError(label, error.response, retries, error);
-      throw this.#requestError(label, error, request.signal);
+      if (ky.isHTTPError(error)) {
+        this.#keepRotatedToken(error.response);
+        throw await this.#apiError(label, error.response, retries, error);
+      }
+      throw this.#requestError(ky, label, error, request.signal);
     }
+    this.#keepRotatedToken(response);
     const body = await this.#readJson(label, response);
     if (isRecord(body)) this.#rememberSessionJwts(body.client);
     if (!isRecord(body) || !('response' in body)) {
@@ -287,13 +314,13 @@ export class ClerkClient {
     return new ClerkApiError(label, response.status, errors, traceId, retries, retryAfter, { cause });
   }
 
-  #requestError(label: RequestLabel, error: unknown, signal: AbortSignal | undefined): ClerkRequestError {
+  #requestError({ isTimeoutError }: Ky, label: RequestLabel, error: unknown, signal: AbortSignal | undefined): ClerkRequestError {
     const code = networkCode(error);
     // A POST that got no answer may still have been applied by Clerk, unless it never left.
     const maybeApplied = label.method !== 'GET' && !(code && NEVER_SENT.has(code));
     const where = `${label.method} ${label.path}`;
     if (signal?.aborted) return new ClerkRequestError(label, 'aborted', `the request was cancelled (${where}).`, maybeApplied, { cause: error });
-    if (error instanceof TimeoutError) {
+    if (isTimeoutError(error)) {
       return new ClerkRequestError(label, 'timeout', `no answer from Clerk within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, { cause: error });
     }
     const host = new URL(this.#settings.baseUrl).host;
