@@ -1,7 +1,8 @@
 import ky, { HTTPError, TimeoutError, type KyInstance, type RetryOptions } from 'ky';
-import type { ClerkSettings } from '../config.js';
+import { callDeadlineMs, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, type ClerkSettings } from '../config.js';
 import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabel } from './errors.js';
 import { encodeForm, type FormValue } from './form.js';
+import { Limiter } from './limiter.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = FormValue;
@@ -21,6 +22,9 @@ export interface ClerkPayload {
   readonly response: unknown;
 }
 
+// Three base64url parts, the first a JSON object ("{" encodes as "ey").
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+/g;
+
 // How many tokens and session JWTs the redactor remembers.
 const MAX_SECRETS = 64;
 
@@ -29,18 +33,33 @@ export const RETRY_AFTER_CAP_MS = 10_000;
 
 // A GET may be repeated after 429, a gateway failure or a network error; a POST only after 429,
 // the one answer that says Clerk did nothing (a repeated create can invite someone twice).
-function retryOptions(method: HttpMethod, maxRetryAfter: number): RetryOptions | number {
-  if (method === 'GET') return { limit: 2, methods: ['get'], statusCodes: [429, 502, 503, 504], afterStatusCodes: [429, 503], maxRetryAfter };
-  if (method !== 'POST') return 0;
+// No retry starts once the call is cancelled, nor a wait that would end past the call's deadline:
+// the 429 itself then tells the agent when to come back.
+function retryOptions(method: HttpMethod, maxRetryAfter: number, call: AbortSignal, deadlineAt: number): RetryOptions | number {
+  if (method !== 'GET' && method !== 'POST') return 0;
+  const isGet = method === 'GET';
   return {
     limit: 2,
-    methods: ['post'],
-    statusCodes: [429],
-    afterStatusCodes: [429],
+    methods: [method.toLowerCase()],
+    statusCodes: isGet ? [429, 502, 503, 504] : [429],
+    afterStatusCodes: isGet ? [429, 503] : [429],
     maxRetryAfter,
-    // false stops ky from retrying network errors; undefined lets its 429 handling (Retry-After) run.
-    shouldRetry: ({ error }) => (error instanceof HTTPError && error.response.status === 429 ? undefined : false),
+    // false stops ky; undefined lets its own rules (status codes, Retry-After) decide.
+    shouldRetry: ({ error }) => {
+      if (call.aborted) return false;
+      if (error instanceof HTTPError) return retryAfterMs(error.response, maxRetryAfter) < deadlineAt - Date.now() ? undefined : false;
+      return isGet ? undefined : false;
+    },
   };
+}
+
+/** The wait a `Retry-After` header asks for, capped as ky caps it; 0 without one. */
+function retryAfterMs(response: Response, cap: number): number {
+  const header = response.headers.get('retry-after');
+  if (!header) return 0;
+  const seconds = Number(header);
+  const ms = Number.isNaN(seconds) ? Date.parse(header) - Date.now() : seconds * 1000;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), cap) : 0;
 }
 
 /** A plain JSON object (not an array, not null). */
@@ -54,12 +73,18 @@ export class ClerkClient {
   readonly #settings: ClerkSettings;
   readonly #http: KyInstance;
   #token: string | undefined;
+  // Every request holds a slot while it is in flight, so that an agent's loop cannot hammer Clerk.
+  readonly #slots: Limiter;
+  // Writes go one at a time: each may rotate the client token, and Clerk accepts only the current
+  // and the previous one, so a third write sent with the same token would be refused.
+  readonly #writes = new Limiter(1);
   // Tokens and session JWTs this client has seen (and the publishable key), so that none can slip into a message.
   readonly #secrets = new Set<string>();
 
   constructor(settings: ClerkSettings) {
     this.#settings = settings;
     this.#token = settings.clientToken;
+    this.#slots = new Limiter(settings.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
     for (const secret of [settings.clientToken, settings.publishableKey]) if (secret) this.#secrets.add(secret);
     this.#http = ky.create({
       prefixUrl: settings.baseUrl,
@@ -68,7 +93,7 @@ export class ClerkClient {
       hooks: {
         // Set per attempt, so a retry carries the token that the previous answer rotated in.
         beforeRequest: [(request) => void request.headers.set('authorization', `Bearer ${this.#token ?? ''}`)],
-        afterResponse: [(_request, _options, response) => this.#keepRotatedToken(response)],
+        afterResponse: [(request, _options, response) => this.#keepRotatedToken(request, response)],
       },
     });
   }
@@ -78,38 +103,87 @@ export class ClerkClient {
     return this.#token;
   }
 
-  /** Replaces every secret this client knows (tokens, session JWTs, the publishable key) with `[redacted]`. */
+  /**
+   * Replaces every secret this client knows (tokens, session JWTs, the publishable key) with
+   * `[redacted]`, and anything shaped like a JWT too: an error can echo a session JWT that no
+   * answer has shown this client yet.
+   */
   redact(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
-    return out;
+    return out.replace(JWT, '[redacted]');
   }
 
-  /** Sends one request; resolves with the envelope's payload or throws ClerkApiError / ClerkRequestError. */
+  /** Requests in flight to Clerk, and calls waiting for a slot. */
+  get load(): { readonly inFlight: number; readonly queued: number } {
+    return { inFlight: this.#slots.busy, queued: this.#slots.waiting + this.#writes.waiting };
+  }
+
+  /**
+   * Sends one request; resolves with the envelope's payload or throws ClerkApiError / ClerkRequestError.
+   * The whole call, waiting for a slot included, ends within twice CLERK_TIMEOUT_MS.
+   */
   async request(request: ClerkRequest): Promise<ClerkPayload> {
     const label: RequestLabel = { method: request.method, path: request.path };
     if (!this.#token) {
       throw new ClerkRequestError(label, 'no-token', 'no Clerk client token is configured: set CLERK_CLIENT_TOKEN (README, "Getting a client token"), or start with --sandbox to try the tools.', false);
     }
-    let retries = 0;
+    const call: Call = { label, cancel: request.signal, deadline: AbortSignal.timeout(this.#deadlineMs), deadlineAt: Date.now() + this.#deadlineMs, retries: 0, sent: false, attemptStartedAt: 0 };
+    const signal = call.cancel ? AbortSignal.any([call.cancel, call.deadline]) : call.deadline;
+    const releases: (() => void)[] = [];
+    try {
+      try {
+        if (request.method !== 'GET') releases.push(await this.#writes.acquire(signal));
+        releases.push(await this.#slots.acquire(signal));
+      } catch (error) {
+        throw this.#requestError(call, error);
+      }
+      return await this.#send(call, request, signal);
+    } finally {
+      for (const release of releases.reverse()) release();
+    }
+  }
+
+  get #deadlineMs(): number {
+    return callDeadlineMs(this.#settings.timeoutMs);
+  }
+
+  async #send(call: Call, request: ClerkRequest, signal: AbortSignal): Promise<ClerkPayload> {
+    const { label } = call;
     let response: Response;
     try {
       response = await this.#http(request.path.replace(/^\//, ''), {
         method: request.method,
         searchParams: this.#searchParams(request.query),
         ...(request.form ? { body: encodeForm(request.form) } : {}),
-        retry: retryOptions(request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS),
-        hooks: { beforeRetry: [() => void retries++] },
-        ...(request.signal ? { signal: request.signal } : {}),
+        retry: retryOptions(request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, signal, call.deadlineAt),
+        hooks: {
+          beforeRequest: [
+            () => {
+              call.sent = true;
+              call.attemptStartedAt = Date.now();
+            },
+          ],
+          beforeRetry: [
+            ({ error }) => {
+              call.retries++;
+              // The refused answer's body is never read: let its connection go.
+              if (error instanceof HTTPError) discard(error.response);
+            },
+          ],
+        },
+        signal,
       });
     } catch (error) {
-      if (error instanceof HTTPError) throw await this.#apiError(label, error.response, retries, error);
-      throw this.#requestError(label, error, request.signal);
+      if (error instanceof HTTPError) throw await this.#apiError(call, error.response, error);
+      throw this.#requestError(call, error);
     }
-    const body = await this.#readJson(label, response);
+    // Clerk answered with success: a write has happened, whatever becomes of the body.
+    const text = await this.#readBody(call, response);
+    const body = this.#parseJson(call, response, text);
     if (isRecord(body)) this.#rememberSessionJwts(body.client);
     if (!isRecord(body) || !('response' in body)) {
-      throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, false);
+      throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, label.method !== 'GET');
     }
     return { response: body.response };
   }
@@ -124,11 +198,14 @@ export class ClerkClient {
     return params;
   }
 
-  #keepRotatedToken(response: Response): void {
-    const header = response.headers.get('authorization')?.replace(/^Bearer\s+/i, '').trim();
+  #keepRotatedToken(request: Request, response: Response): void {
+    const header = bearer(response.headers.get('authorization'));
     if (!header || header === this.#token) return;
-    this.#token = header;
     this.#addSecret(header);
+    // Answers can arrive out of order. One to a request sent with an older token than the one in
+    // use comes from before the latest rotation, so its token is at best the previous one: keep ours.
+    if (bearer(request.headers.get('authorization')) !== this.#token) return;
+    this.#token = header;
   }
 
   #addSecret(secret: string): void {
@@ -150,8 +227,51 @@ export class ClerkClient {
     }
   }
 
-  async #readJson(label: RequestLabel, response: Response): Promise<unknown> {
-    const text = await response.text();
+  /**
+   * Reads a body up to CLERK_MAX_RESPONSE_BYTES, within what is left of the attempt's
+   * CLERK_TIMEOUT_MS (ky's timeout ends when the headers arrive); past either, the connection is dropped.
+   */
+  async #readBody(call: Call, response: Response): Promise<string> {
+    const { label } = call;
+    const cap = this.#settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const where = `${label.method} ${label.path}`;
+    // A success to a write means Clerk did it; an unreadable answer does not undo that.
+    const maybeApplied = label.method !== 'GET' && response.ok;
+    const tooLarge = (size: string): ClerkRequestError =>
+      new ClerkRequestError(label, 'too-large', `Clerk's answer (${response.status}) to ${where} is larger than ${cap} bytes (CLERK_MAX_RESPONSE_BYTES)${size}: it was not read. Ask for less (limit), or raise CLERK_MAX_RESPONSE_BYTES.`, maybeApplied);
+    const declared = Number(response.headers.get('content-length') ?? '');
+    if (declared > cap) {
+      discard(response);
+      throw tooLarge(` (${declared} bytes announced)`);
+    }
+    const reader = response.body?.getReader();
+    if (!reader) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const bodyTimeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, call.attemptStartedAt + this.#settings.timeoutMs - Date.now()));
+    });
+    try {
+      for (;;) {
+        const { done, value } = await Promise.race([reader.read(), bodyTimeout]);
+        if (done) break;
+        size += value.byteLength;
+        if (size > cap) throw tooLarge('');
+        chunks.push(value);
+      }
+    } catch (error) {
+      void reader.cancel().catch(() => undefined);
+      if (error instanceof ClerkRequestError) throw error;
+      throw this.#requestError(call, error, { maybeApplied, reading: true });
+    } finally {
+      clearTimeout(timer);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  }
+
+  #parseJson(call: Call, response: Response, text: string): unknown {
+    const { label } = call;
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -159,18 +279,22 @@ export class ClerkClient {
       throw new ClerkRequestError(
         label,
         'not-json',
-        `Clerk answered ${response.status} to ${label.method} ${label.path} with ${type}, not JSON (${text.length} bytes): a proxy or gateway may be answering instead of Clerk; check CLERK_FRONTEND_API_URL.`,
-        false,
+        `Clerk answered ${response.status} to ${label.method} ${label.path} with ${type}, not JSON (${Buffer.byteLength(text)} bytes): a proxy or gateway may be answering instead of Clerk; check CLERK_FRONTEND_API_URL.`,
+        label.method !== 'GET' && response.ok,
         { cause: error },
       );
     }
   }
 
-  async #apiError(label: RequestLabel, response: Response, retries: number, cause: HTTPError): Promise<Error> {
+  async #apiError(call: Call, response: Response, cause: HTTPError): Promise<Error> {
+    const { label, retries } = call;
     let body: unknown;
+    let unread = '';
     try {
-      body = await this.#readJson(label, response);
-    } catch {
+      body = this.#parseJson(call, response, await this.#readBody(call, response));
+    } catch (error) {
+      // An error page too large or too slow to read says no more than its status.
+      if (error instanceof ClerkRequestError && error.kind !== 'not-json') unread = ` It could not be read: ${error.message}`;
       body = undefined;
     }
     const errors: ClerkErrorItem[] = isRecord(body) && Array.isArray(body.errors)
@@ -183,27 +307,57 @@ export class ClerkClient {
       : [];
     if (errors.length === 0) {
       const type = response.headers.get('content-type') ?? 'no content type';
-      errors.push({ code: 'no_clerk_error_body', long_message: `The answer (${type}) carried no Clerk error body: a proxy or gateway may have answered.` });
+      errors.push({ code: 'no_clerk_error_body', long_message: `The answer (${type}) carried no Clerk error body: a proxy or gateway may have answered.${unread}` });
     }
     const traceId = isRecord(body) && typeof body.clerk_trace_id === 'string' ? body.clerk_trace_id : undefined;
     const retryAfter = response.headers.get('retry-after') ?? undefined;
     return new ClerkApiError(label, response.status, errors, traceId, retries, retryAfter, { cause });
   }
 
-  #requestError(label: RequestLabel, error: unknown, signal: AbortSignal | undefined): ClerkRequestError {
+  #requestError(call: Call, error: unknown, body?: { maybeApplied: boolean; reading: true }): ClerkRequestError {
+    const { label } = call;
     const code = networkCode(error);
-    // A POST that got no answer may still have been applied by Clerk, unless it never left.
-    const maybeApplied = label.method !== 'GET' && !(code && NEVER_SENT.has(code));
+    // A write that got no answer may still have been applied by Clerk, unless it never left.
+    const maybeApplied = body?.maybeApplied ?? (call.sent && label.method !== 'GET' && !(code && NEVER_SENT.has(code)));
     const where = `${label.method} ${label.path}`;
-    if (signal?.aborted) return new ClerkRequestError(label, 'aborted', `the request was cancelled (${where}).`, maybeApplied, { cause: error });
-    if (error instanceof TimeoutError) {
-      return new ClerkRequestError(label, 'timeout', `no answer from Clerk within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, { cause: error });
+    const options = { cause: error };
+    if (call.cancel?.aborted) return new ClerkRequestError(label, 'aborted', `the request was cancelled (${where}).`, maybeApplied, options);
+    if (call.deadline.aborted) {
+      const waiting = call.sent ? (call.retries ? `, after ${call.retries} ${call.retries === 1 ? 'retry' : 'retries'}` : '') : ', waiting for a free request slot (CLERK_MAX_CONCURRENCY): too many calls at once';
+      return new ClerkRequestError(label, 'timeout', `no complete answer from Clerk within ${this.#deadlineMs} ms (twice CLERK_TIMEOUT_MS, for the whole call) to ${where}${waiting}.`, maybeApplied, options);
+    }
+    if (error instanceof TimeoutError || error instanceof BodyTimeout) {
+      const what = body ? 'the whole answer did not arrive' : 'no answer from Clerk';
+      return new ClerkRequestError(label, 'timeout', `${what} within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, options);
     }
     const host = new URL(this.#settings.baseUrl).host;
     const why = code ?? rootCause(error);
-    return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, { cause: error });
+    if (body) return new ClerkRequestError(label, 'network', `the connection to Clerk at ${host} broke while its answer to ${where} was being read${why ? ` (${why})` : ''}.`, maybeApplied, options);
+    return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, options);
   }
 }
+
+/** What one call has done so far, for its hooks and its error messages. */
+interface Call {
+  readonly label: RequestLabel;
+  readonly cancel: AbortSignal | undefined;
+  readonly deadline: AbortSignal;
+  readonly deadlineAt: number;
+  retries: number;
+  /** Set once the first attempt has started: before that, nothing can have reached Clerk. */
+  sent: boolean;
+  attemptStartedAt: number;
+}
+
+/** The body of an answer did not arrive within CLERK_TIMEOUT_MS of the attempt's start. */
+class BodyTimeout extends Error {
+  override readonly name = 'BodyTimeout';
+}
+
+const bearer = (header: string | null): string | undefined => header?.replace(/^Bearer\s+/i, '').trim();
+
+/** Drops an unread body, so that its connection is closed or reused instead of held. */
+const discard = (response: Response): void => void response.body?.cancel().catch(() => undefined);
 
 // Connection failures that prove nothing was sent.
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
