@@ -2,7 +2,7 @@ import { BUNDLED_CAPABILITY, loadCapability } from './capability/load.js';
 import { ClerkClient } from './clerk/client.js';
 import { HELP, parseCli } from './cli.js';
 import { settingsFromEnv } from './config.js';
-import { log } from './log.js';
+import { log, logUnhandledRejections } from './log.js';
 import { createServer } from './server.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
@@ -31,6 +31,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   }
 
   const clerk = new ClerkClient(settings);
+  logUnhandledRejections(clerk);
   if (!settings.clientToken) log('CLERK_CLIENT_TOKEN is not set: the tools will answer with an error until it is (README, "Getting a client token").');
   const server = createServer({ capability, clerk });
   await serveStdio(server, async () => {

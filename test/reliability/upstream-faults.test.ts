@@ -100,9 +100,9 @@ describe('upstream faults: each ends in a clear tool error, with no secret in it
       if (tool === create[0]) expect(/may (have reached Clerk and taken|still have taken) effect/.test(text(result))).toBe(fault.writeMaybeApplied);
     }
     // And the server goes on serving.
-    await fake.close();
+    await set.fake.close();
     fake = await startFakeClerk(() => ({ json: envelope([]) }));
-    await mcp.close();
+    await set.mcp.close();
     mcp = await connect({ baseUrl: fake.url });
     expect((await mcp.call(...list)).isError).toBeFalsy();
   });
@@ -166,8 +166,8 @@ describe('the time bound of a whole call', () => {
 
   it('does not wait for a Retry-After that ends past the deadline: the 429 says when to come back', async () => {
     const { fake, mcp } = await setUp(() => ({ status: 429, json: clerkErrors({ code: 'too_many_requests' }), headers: { 'retry-after': '5' } }), { timeoutMs: 1_000 });
-    for (const call of [list, create]) {
-      const result = await mcp.call(...call);
+    for (const [tool, args] of [list, create]) {
+      const result = await mcp.call(tool, args);
       expect(text(result)).toMatch(/Clerk answered 429[\s\S]*wait 5 s before trying again/);
     }
     expect(fake.requests).toHaveLength(2);
