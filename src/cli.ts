@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_API_VERSION, DEFAULT_TIMEOUT_MS } from './config.js';
+import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './config.js';
 import { ConfigError, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -195,7 +195,14 @@ Environment:
                           for a client token, saved in the credentials file; used once.
   CLERK_SESSION_ID        sess_…: which session of the client to act as (optional).
   CLERK_API_VERSION       Clerk API version, default ${DEFAULT_API_VERSION}.
-  CLERK_TIMEOUT_MS        Timeout per HTTP request in ms, default ${DEFAULT_TIMEOUT_MS}.
+  CLERK_TIMEOUT_MS        Timeout per HTTP request (headers and body) in ms, default
+                          ${DEFAULT_TIMEOUT_MS}. A whole tool call, retries and waits included, ends
+                          within twice this.
+  CLERK_MAX_RESPONSE_BYTES
+                          Largest answer read from Clerk in bytes, default ${DEFAULT_MAX_RESPONSE_BYTES}
+                          (5 MiB); a larger one is refused unread.
+  CLERK_MAX_CONCURRENCY   Most requests in flight to Clerk at once, default ${DEFAULT_MAX_CONCURRENCY}; further
+                          calls wait their turn (writes go one at a time).
   CLERK_SANDBOX           1 to start in sandbox mode (as --sandbox).
   CLERK_CAPABILITY_FILE   As --capability.
   CLERK_READ_ONLY         1 to serve only the read-only tools (as --read-only).

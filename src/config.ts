@@ -8,7 +8,12 @@ export interface ClerkSettings {
   readonly clientToken: string | undefined;
   readonly sessionId: string | undefined;
   readonly apiVersion: string;
+  /** Timeout of one HTTP attempt, headers and body. Each call gets twice this in all (callDeadlineMs). */
   readonly timeoutMs: number;
+  /** Largest answer read from Clerk, in bytes (default DEFAULT_MAX_RESPONSE_BYTES). */
+  readonly maxResponseBytes?: number;
+  /** Most requests in flight to Clerk at once (default DEFAULT_MAX_CONCURRENCY). */
+  readonly maxConcurrency?: number;
   /** Longest wait a `Retry-After` may impose before a retry (default RETRY_AFTER_CAP_MS). */
   readonly maxRetryAfterMs?: number;
   /** Kept only so that it can be scrubbed from messages. */
@@ -17,6 +22,14 @@ export interface ClerkSettings {
 
 export const DEFAULT_API_VERSION = '2026-05-12';
 export const DEFAULT_TIMEOUT_MS = 30_000;
+// A list of 500 invitations is about 0.5 MB: ten times that leaves room for Clerk's extra fields.
+export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_MAX_CONCURRENCY = 8;
+const MAX_RESPONSE_BYTES_LIMIT = 1024 * 1024 * 1024;
+const MAX_CONCURRENCY_LIMIT = 256;
+
+/** The whole time one call may take: queueing for a slot, every attempt and every wait between them. */
+export const callDeadlineMs = (timeoutMs: number): number => Math.min(2 * timeoutMs, MAX_TIMEOUT_MS);
 // ky refuses longer timeouts (setTimeout's limit).
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -34,7 +47,9 @@ export function settingsFromEnv(env: Env): ClerkSettings {
     clientToken: value(env, 'CLERK_CLIENT_TOKEN'),
     sessionId: value(env, 'CLERK_SESSION_ID'),
     apiVersion: resolveApiVersion(env),
-    timeoutMs: resolveTimeout(env),
+    timeoutMs: wholeNumber(env, 'CLERK_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS, 'milliseconds'),
+    maxResponseBytes: wholeNumber(env, 'CLERK_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1024, MAX_RESPONSE_BYTES_LIMIT, 'bytes'),
+    maxConcurrency: wholeNumber(env, 'CLERK_MAX_CONCURRENCY', DEFAULT_MAX_CONCURRENCY, 1, MAX_CONCURRENCY_LIMIT, 'requests'),
     publishableKey: value(env, 'CLERK_PUBLISHABLE_KEY'),
   };
 }
@@ -79,12 +94,12 @@ function resolveApiVersion(env: Env): string {
   return version;
 }
 
-function resolveTimeout(env: Env): number {
-  const raw = value(env, 'CLERK_TIMEOUT_MS');
-  if (raw === undefined) return DEFAULT_TIMEOUT_MS;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMEOUT_MS) {
-    throw new ConfigError(`CLERK_TIMEOUT_MS must be a whole number of milliseconds between 1 and ${MAX_TIMEOUT_MS}`);
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number, unit: string): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number of ${unit} between ${min} and ${max}`);
   }
-  return ms;
+  return n;
 }

@@ -4,7 +4,7 @@ import { HELP, parseCli, type CliOptions } from './cli.js';
 import { settingsFromEnv } from './config.js';
 import { serverClerkClient } from './credentials/session.js';
 import { CredentialStore, credentialsPath } from './credentials/store.js';
-import { log } from './log.js';
+import { log, logUnhandledRejections } from './log.js';
 import { createServer } from './server.js';
 import { selectOperations } from './tools/select.js';
 import { serveStdio } from './transports/stdio.js';
@@ -65,6 +65,7 @@ async function serve(cli: CliOptions): Promise<void> {
     clerk = chosen.clerk;
     if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`clerk-invitations-mcp login\` (or set CLERK_CLIENT_TOKEN).`);
   }
+  logUnhandledRejections(clerk);
   const server = createServer({ capability, clerk, confirm: cli.confirm });
   await serveStdio(server, async () => {
     await closeSandbox();

@@ -11,7 +11,13 @@ describe('settingsFromEnv', () => {
       sessionId: undefined,
       apiVersion: '2026-05-12',
       timeoutMs: 30_000,
+      maxResponseBytes: 5 * 1024 * 1024,
+      maxConcurrency: 8,
     });
+  });
+
+  it('reads the response size cap and the concurrency cap', () => {
+    expect(settingsFromEnv({ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_MAX_RESPONSE_BYTES: '65536', CLERK_MAX_CONCURRENCY: '2' })).toMatchObject({ maxResponseBytes: 65_536, maxConcurrency: 2 });
   });
 
   it('prefers CLERK_FRONTEND_API_URL over the key, keeping a proxy path', () => {
@@ -44,6 +50,11 @@ describe('settingsFromEnv', () => {
     [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_TIMEOUT_MS: '0' }, /^CLERK_TIMEOUT_MS/],
     [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_TIMEOUT_MS: 'soon' }, /^CLERK_TIMEOUT_MS/],
     [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_API_VERSION: 'latest' }, /^CLERK_API_VERSION/],
+    [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_TIMEOUT_MS: '1e3' }, /^CLERK_TIMEOUT_MS must be a whole number/],
+    [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_MAX_RESPONSE_BYTES: '5MB' }, /^CLERK_MAX_RESPONSE_BYTES must be a whole number of bytes between 1024/],
+    [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_MAX_RESPONSE_BYTES: '100' }, /^CLERK_MAX_RESPONSE_BYTES/],
+    [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_MAX_CONCURRENCY: '0' }, /^CLERK_MAX_CONCURRENCY must be a whole number of requests between 1 and 256/],
+    [{ CLERK_FRONTEND_API_URL: 'https://x.io', CLERK_MAX_CONCURRENCY: '1000' }, /^CLERK_MAX_CONCURRENCY/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => settingsFromEnv(env)).toThrow(message);
   });

@@ -159,7 +159,7 @@ describe('--help and --version', () => {
   it('documents every variable and flag', () => {
     const result = run(['--help']);
     expect(result.status).toBe(0);
-    for (const word of ['--sandbox', '--capability', '--help', '--version', 'CLERK_PUBLISHABLE_KEY', 'CLERK_FRONTEND_API_URL', 'CLERK_CLIENT_TOKEN', 'CLERK_SESSION_ID', 'CLERK_API_VERSION', 'CLERK_TIMEOUT_MS', 'CLERK_SANDBOX', 'CLERK_CAPABILITY_FILE']) {
+    for (const word of ['--sandbox', '--capability', '--help', '--version', 'CLERK_PUBLISHABLE_KEY', 'CLERK_FRONTEND_API_URL', 'CLERK_CLIENT_TOKEN', 'CLERK_SESSION_ID', 'CLERK_API_VERSION', 'CLERK_TIMEOUT_MS', 'CLERK_MAX_RESPONSE_BYTES', 'CLERK_MAX_CONCURRENCY', 'CLERK_SANDBOX', 'CLERK_CAPABILITY_FILE']) {
       expect(result.stdout).toContain(word);
     }
   });

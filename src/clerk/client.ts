@@ -1,7 +1,8 @@
 import type { HTTPError, KyInstance, RetryOptions } from 'ky';
-import type { ClerkSettings } from '../config.js';
+import { callDeadlineMs, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, type ClerkSettings } from '../config.js';
 import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabel } from './errors.js';
 import { encodeForm, type FormValue } from './form.js';
+import { Limiter } from './limiter.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = FormValue;
@@ -39,6 +40,9 @@ export interface ClerkPayload {
   readonly response: unknown;
 }
 
+// Three base64url parts, the first a JSON object ("{" encodes as "ey").
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+/g;
+
 // How many tokens and session JWTs the redactor remembers.
 const MAX_SECRETS = 64;
 
@@ -46,25 +50,41 @@ type Ky = typeof import('ky');
 // Loaded by the first request, not at start: evaluating ky loads Node's fetch (undici), which
 // answering initialize and tools/list does not need.
 let kyModule: Promise<Ky> | undefined;
-const loadKy = (): Promise<Ky> => (kyModule ??= import('ky'));
+let loadedKy: Ky | undefined;
+const loadKy = (): Promise<Ky> => (kyModule ??= import('ky').then((ky) => (loadedKy = ky)));
 
 /** Longest wait a `Retry-After` can impose before a retry. */
 export const RETRY_AFTER_CAP_MS = 10_000;
 
 // A GET may be repeated after 429, a gateway failure or a network error; a POST only after 429,
 // the one answer that says Clerk did nothing (a repeated create can invite someone twice).
-function retryOptions({ isHTTPError }: Ky, method: HttpMethod, maxRetryAfter: number): RetryOptions | number {
-  if (method === 'GET') return { limit: 2, methods: ['get'], statusCodes: [429, 502, 503, 504], afterStatusCodes: [429, 503], maxRetryAfter };
-  if (method !== 'POST') return 0;
+// No retry starts once the call is cancelled, nor a wait that would end past the call's deadline:
+// the 429 itself then tells the agent when to come back.
+function retryOptions({ isHTTPError }: Ky, method: HttpMethod, maxRetryAfter: number, call: AbortSignal, deadlineAt: number): RetryOptions | number {
+  if (method !== 'GET' && method !== 'POST') return 0;
+  const isGet = method === 'GET';
   return {
     limit: 2,
-    methods: ['post'],
-    statusCodes: [429],
-    afterStatusCodes: [429],
+    methods: [method.toLowerCase()],
+    statusCodes: isGet ? [429, 502, 503, 504] : [429],
+    afterStatusCodes: isGet ? [429, 503] : [429],
     maxRetryAfter,
-    // false stops ky from retrying network errors; undefined lets its 429 handling (Retry-After) run.
-    shouldRetry: ({ error }) => (isHTTPError(error) && error.response.status === 429 ? undefined : false),
+    // false stops ky; undefined lets its own rules (status codes, Retry-After) decide.
+    shouldRetry: ({ error }) => {
+      if (call.aborted) return false;
+      if (isHTTPError(error)) return retryAfterMs(error.response, maxRetryAfter) < deadlineAt - Date.now() ? undefined : false;
+      return isGet ? undefined : false;
+    },
   };
+}
+
+/** The wait a `Retry-After` header asks for, capped as ky caps it; 0 without one. */
+function retryAfterMs(response: Response, cap: number): number {
+  const header = response.headers.get('retry-after');
+  if (!header) return 0;
+  const seconds = Number(header);
+  const ms = Number.isNaN(seconds) ? Date.parse(header) - Date.now() : seconds * 1000;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), cap) : 0;
 }
 
 /** A plain JSON object (not an array, not null). */
@@ -85,6 +105,11 @@ export class ClerkClient {
   #pending: Promise<void> | undefined;
   // Why there is no token, when something more precise than "none configured" is known.
   #noTokenReason: string | undefined;
+  // Every request holds a slot while it is in flight, so that an agent's loop cannot hammer Clerk.
+  readonly #slots: Limiter;
+  // Writes go one at a time: each may rotate the client token, and Clerk accepts only the current
+  // and the previous one, so a third write sent with the same token would be refused.
+  readonly #writes = new Limiter(1);
   // Tokens and session JWTs this client has seen (and the publishable key), so that none can slip into a message.
   readonly #secrets = new Set<string>();
 
@@ -94,6 +119,7 @@ export class ClerkClient {
     this.#reloadCredentials = options.reloadCredentials;
     this.#token = settings.clientToken;
     this.#sessionId = settings.sessionId;
+    this.#slots = new Limiter(settings.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
     for (const secret of [settings.clientToken, settings.publishableKey]) if (secret) this.#secrets.add(secret);
   }
 
@@ -138,8 +164,8 @@ export class ClerkClient {
   }
 
   /**
-   * Makes requests wait until `task` settles (credentials being obtained in the background); if it
-   * leaves no token, `reason` is what requests answer. The task must not reject.
+   * Makes requests wait until `task` settles (credentials being obtained in the background). The
+   * task must not reject; if it leaves no token, it says why with setNoTokenReason.
    */
   waitFor(task: Promise<void>): void {
     const pending = task.finally(() => {
@@ -158,14 +184,26 @@ export class ClerkClient {
     this.#addSecret(secret);
   }
 
-  /** Replaces every secret this client knows (tokens, session JWTs, the publishable key) with `[redacted]`. */
+  /**
+   * Replaces every secret this client knows (tokens, session JWTs, the publishable key) with
+   * `[redacted]`, and anything shaped like a JWT too: an error can echo a session JWT that no
+   * answer has shown this client yet.
+   */
   redact(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
-    return out;
+    return out.replace(JWT, '[redacted]');
   }
 
-  /** Sends one request; resolves with the envelope's payload or throws ClerkApiError / ClerkRequestError. */
+  /** Requests in flight to Clerk, and calls waiting for a slot. */
+  get load(): { readonly inFlight: number; readonly queued: number } {
+    return { inFlight: this.#slots.busy, queued: this.#slots.waiting + this.#writes.waiting };
+  }
+
+  /**
+   * Sends one request; resolves with the envelope's payload or throws ClerkApiError / ClerkRequestError.
+   * The whole call, waiting for a slot included, ends within twice CLERK_TIMEOUT_MS.
+   */
   async request(request: ClerkRequest): Promise<ClerkPayload> {
     const label: RequestLabel = { method: request.method, path: request.path };
     if (this.#pending) await this.#pending;
@@ -174,14 +212,27 @@ export class ClerkClient {
       const reason = this.#noTokenReason ?? 'no Clerk client token';
       throw new ClerkRequestError(label, 'no-token', `${reason}: run \`clerk-invitations-mcp login\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`, false);
     }
-    const sentWith = this.#token;
+    const call: Call = { label, cancel: request.signal, deadline: AbortSignal.timeout(this.#deadlineMs), deadlineAt: Date.now() + this.#deadlineMs, retries: 0, sent: false, attemptStartedAt: 0 };
+    const signal = call.cancel ? AbortSignal.any([call.cancel, call.deadline]) : call.deadline;
+    const releases: (() => void)[] = [];
     try {
-      return await this.#send(request, label);
-    } catch (error) {
-      // Refused credentials may have been replaced meanwhile (a new login, another process's rotation):
-      // a 401 means Clerk did nothing, so one more try with the fresh ones is safe, even for a POST.
-      if (!(error instanceof ClerkApiError && error.status === 401) || request.anonymous || !this.#reload() || this.#token === sentWith) throw error;
-      return this.#send(request, label);
+      try {
+        if (request.method !== 'GET') releases.push(await this.#writes.acquire(signal));
+        releases.push(await this.#slots.acquire(signal));
+      } catch (error) {
+        throw this.#requestError(call, error);
+      }
+      const sentWith = this.#token;
+      try {
+        return await this.#send(call, request, signal);
+      } catch (error) {
+        // Refused credentials may have been replaced meanwhile (a new login, another process's
+        // rotation): a 401 means Clerk did nothing, so one more try with the fresh ones is safe, even for a write.
+        if (!(error instanceof ClerkApiError && error.status === 401) || request.anonymous || !this.#reload() || this.#token === sentWith) throw error;
+        return await this.#send(call, request, signal);
+      }
+    } finally {
+      for (const release of releases.reverse()) release();
     }
   }
 
@@ -199,40 +250,56 @@ export class ClerkClient {
     }
   }
 
-  async #send(request: ClerkRequest, label: RequestLabel): Promise<ClerkPayload> {
+  get #deadlineMs(): number {
+    return callDeadlineMs(this.#settings.timeoutMs);
+  }
+
+  async #send(call: Call, request: ClerkRequest, signal: AbortSignal): Promise<ClerkPayload> {
+    const { label } = call;
     const { ky, http } = await this.#client();
-    let retries = 0;
     let response: Response;
     try {
       // The query goes into the URL here: ky's searchParams option builds every request twice.
       response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.query)}`, {
         method: request.method,
         ...(request.form ? { body: encodeForm(request.form) } : {}),
-        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS),
+        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, signal, call.deadlineAt),
         // Rotated tokens are read here and below rather than in an afterResponse hook, for which ky
         // copies every response body. A failed attempt's answer may rotate the token for the next.
         hooks: {
+          beforeRequest: [
+            () => {
+              call.sent = true;
+              call.attemptStartedAt = Date.now();
+              call.sentWith = this.#token;
+            },
+          ],
           beforeRetry: [
             ({ error }) => {
-              retries++;
-              if (ky.isHTTPError(error)) this.#keepRotatedToken(error.response);
+              call.retries++;
+              if (!ky.isHTTPError(error)) return;
+              this.#keepRotatedToken(call, error.response);
+              // The refused answer's body is never read: let its connection go.
+              discard(error.response);
             },
           ],
         },
-        ...(request.signal ? { signal: request.signal } : {}),
+        signal,
       });
     } catch (error) {
       if (ky.isHTTPError(error)) {
-        this.#keepRotatedToken(error.response);
-        throw await this.#apiError(label, error.response, retries, error);
+        this.#keepRotatedToken(call, error.response);
+        throw await this.#apiError(call, error.response, error);
       }
-      throw this.#requestError(ky, label, error, request.signal);
+      throw this.#requestError(call, error);
     }
-    this.#keepRotatedToken(response);
-    const body = await this.#readJson(label, response);
+    this.#keepRotatedToken(call, response);
+    // Clerk answered with success: a write has happened, whatever becomes of the body.
+    const text = await this.#readBody(call, response);
+    const body = this.#parseJson(call, response, text);
     if (isRecord(body)) this.#rememberSessionJwts(body.client);
     if (!isRecord(body) || !('response' in body)) {
-      throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, false);
+      throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, label.method !== 'GET');
     }
     return { response: body.response };
   }
@@ -247,11 +314,14 @@ export class ClerkClient {
     return params;
   }
 
-  #keepRotatedToken(response: Response): void {
-    const header = response.headers.get('authorization')?.replace(/^Bearer\s+/i, '').trim();
+  #keepRotatedToken(call: Call, response: Response): void {
+    const header = bearer(response.headers.get('authorization'));
     if (!header || header === this.#token) return;
-    this.#token = header;
     this.#addSecret(header);
+    // Answers can arrive out of order. One to a request sent with an older token than the one in
+    // use comes from before the latest rotation, so its token is at best the previous one: keep ours.
+    if (call.sentWith !== this.#token) return;
+    this.#token = header;
     this.#onTokenRotated?.(header);
   }
 
@@ -274,8 +344,51 @@ export class ClerkClient {
     }
   }
 
-  async #readJson(label: RequestLabel, response: Response): Promise<unknown> {
-    const text = await response.text();
+  /**
+   * Reads a body up to CLERK_MAX_RESPONSE_BYTES, within what is left of the attempt's
+   * CLERK_TIMEOUT_MS (ky's timeout ends when the headers arrive); past either, the connection is dropped.
+   */
+  async #readBody(call: Call, response: Response): Promise<string> {
+    const { label } = call;
+    const cap = this.#settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const where = `${label.method} ${label.path}`;
+    // A success to a write means Clerk did it; an unreadable answer does not undo that.
+    const maybeApplied = label.method !== 'GET' && response.ok;
+    const tooLarge = (size: string): ClerkRequestError =>
+      new ClerkRequestError(label, 'too-large', `Clerk's answer (${response.status}) to ${where} is larger than ${cap} bytes (CLERK_MAX_RESPONSE_BYTES)${size}: it was not read. Ask for less (limit), or raise CLERK_MAX_RESPONSE_BYTES.`, maybeApplied);
+    const declared = Number(response.headers.get('content-length') ?? '');
+    if (declared > cap) {
+      discard(response);
+      throw tooLarge(` (${declared} bytes announced)`);
+    }
+    const reader = response.body?.getReader();
+    if (!reader) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const bodyTimeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, call.attemptStartedAt + this.#settings.timeoutMs - Date.now()));
+    });
+    try {
+      for (;;) {
+        const { done, value } = await Promise.race([reader.read(), bodyTimeout]);
+        if (done) break;
+        size += value.byteLength;
+        if (size > cap) throw tooLarge('');
+        chunks.push(value);
+      }
+    } catch (error) {
+      void reader.cancel().catch(() => undefined);
+      if (error instanceof ClerkRequestError) throw error;
+      throw this.#requestError(call, error, { maybeApplied, reading: true });
+    } finally {
+      clearTimeout(timer);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  }
+
+  #parseJson(call: Call, response: Response, text: string): unknown {
+    const { label } = call;
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -283,18 +396,22 @@ export class ClerkClient {
       throw new ClerkRequestError(
         label,
         'not-json',
-        `Clerk answered ${response.status} to ${label.method} ${label.path} with ${type}, not JSON (${text.length} bytes): a proxy or gateway may be answering instead of Clerk; check CLERK_FRONTEND_API_URL.`,
-        false,
+        `Clerk answered ${response.status} to ${label.method} ${label.path} with ${type}, not JSON (${Buffer.byteLength(text)} bytes): a proxy or gateway may be answering instead of Clerk; check CLERK_FRONTEND_API_URL.`,
+        label.method !== 'GET' && response.ok,
         { cause: error },
       );
     }
   }
 
-  async #apiError(label: RequestLabel, response: Response, retries: number, cause: HTTPError): Promise<Error> {
+  async #apiError(call: Call, response: Response, cause: HTTPError): Promise<Error> {
+    const { label, retries } = call;
     let body: unknown;
+    let unread = '';
     try {
-      body = await this.#readJson(label, response);
-    } catch {
+      body = this.#parseJson(call, response, await this.#readBody(call, response));
+    } catch (error) {
+      // An error page too large or too slow to read says no more than its status.
+      if (error instanceof ClerkRequestError && error.kind !== 'not-json') unread = ` It could not be read: ${error.message}`;
       body = undefined;
     }
     const errors: ClerkErrorItem[] = isRecord(body) && Array.isArray(body.errors)
@@ -307,27 +424,59 @@ export class ClerkClient {
       : [];
     if (errors.length === 0) {
       const type = response.headers.get('content-type') ?? 'no content type';
-      errors.push({ code: 'no_clerk_error_body', long_message: `The answer (${type}) carried no Clerk error body: a proxy or gateway may have answered.` });
+      errors.push({ code: 'no_clerk_error_body', long_message: `The answer (${type}) carried no Clerk error body: a proxy or gateway may have answered.${unread}` });
     }
     const traceId = isRecord(body) && typeof body.clerk_trace_id === 'string' ? body.clerk_trace_id : undefined;
     const retryAfter = response.headers.get('retry-after') ?? undefined;
     return new ClerkApiError(label, response.status, errors, traceId, retries, retryAfter, { cause });
   }
 
-  #requestError({ isTimeoutError }: Ky, label: RequestLabel, error: unknown, signal: AbortSignal | undefined): ClerkRequestError {
+  #requestError(call: Call, error: unknown, body?: { maybeApplied: boolean; reading: true }): ClerkRequestError {
+    const { label } = call;
     const code = networkCode(error);
-    // A POST that got no answer may still have been applied by Clerk, unless it never left.
-    const maybeApplied = label.method !== 'GET' && !(code && NEVER_SENT.has(code));
+    // A write that got no answer may still have been applied by Clerk, unless it never left.
+    const maybeApplied = body?.maybeApplied ?? (call.sent && label.method !== 'GET' && !(code && NEVER_SENT.has(code)));
     const where = `${label.method} ${label.path}`;
-    if (signal?.aborted) return new ClerkRequestError(label, 'aborted', `the request was cancelled (${where}).`, maybeApplied, { cause: error });
-    if (isTimeoutError(error)) {
-      return new ClerkRequestError(label, 'timeout', `no answer from Clerk within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, { cause: error });
+    const options = { cause: error };
+    if (call.cancel?.aborted) return new ClerkRequestError(label, 'aborted', `the request was cancelled (${where}).`, maybeApplied, options);
+    if (call.deadline.aborted) {
+      const waiting = call.sent ? (call.retries ? `, after ${call.retries} ${call.retries === 1 ? 'retry' : 'retries'}` : '') : ', waiting for a free request slot (CLERK_MAX_CONCURRENCY): too many calls at once';
+      return new ClerkRequestError(label, 'timeout', `no complete answer from Clerk within ${this.#deadlineMs} ms (twice CLERK_TIMEOUT_MS, for the whole call) to ${where}${waiting}.`, maybeApplied, options);
+    }
+    if (loadedKy?.isTimeoutError(error) || error instanceof BodyTimeout) {
+      const what = body ? 'the whole answer did not arrive' : 'no answer from Clerk';
+      return new ClerkRequestError(label, 'timeout', `${what} within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, options);
     }
     const host = new URL(this.#settings.baseUrl).host;
     const why = code ?? rootCause(error);
-    return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, { cause: error });
+    if (body) return new ClerkRequestError(label, 'network', `the connection to Clerk at ${host} broke while its answer to ${where} was being read${why ? ` (${why})` : ''}.`, maybeApplied, options);
+    return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, options);
   }
 }
+
+/** What one call has done so far, for its hooks and its error messages. */
+interface Call {
+  readonly label: RequestLabel;
+  readonly cancel: AbortSignal | undefined;
+  readonly deadline: AbortSignal;
+  readonly deadlineAt: number;
+  retries: number;
+  /** Set once the first attempt has started: before that, nothing can have reached Clerk. */
+  sent: boolean;
+  /** The client token the latest attempt was sent with. */
+  sentWith?: string | undefined;
+  attemptStartedAt: number;
+}
+
+/** The body of an answer did not arrive within CLERK_TIMEOUT_MS of the attempt's start. */
+class BodyTimeout extends Error {
+  override readonly name = 'BodyTimeout';
+}
+
+const bearer = (header: string | null): string | undefined => header?.replace(/^Bearer\s+/i, '').trim();
+
+/** Drops an unread body, so that its connection is closed or reused instead of held. */
+const discard = (response: Response): void => void response.body?.cancel().catch(() => undefined);
 
 // Connection failures that prove nothing was sent.
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

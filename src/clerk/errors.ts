@@ -31,7 +31,7 @@ export class ClerkApiError extends Error {
 }
 
 /** Why no usable answer came back. */
-export type FailureKind = 'network' | 'timeout' | 'aborted' | 'not-json' | 'no-payload' | 'no-token';
+export type FailureKind = 'network' | 'timeout' | 'aborted' | 'too-large' | 'not-json' | 'no-payload' | 'no-token';
 
 /** No usable answer: the network failed, time ran out, or the answer was not Clerk's JSON. */
 export class ClerkRequestError extends Error {

@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 /** What the fake Clerk received, for assertions. */
 export interface Received {
   readonly method: string;
+  /** The path after URL parsing (dot segments resolved). */
   readonly path: string;
+  /** The path exactly as sent, before any parsing. */
+  readonly rawPath: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
@@ -25,6 +28,10 @@ export interface Reply {
   readonly delayMs?: number;
   /** Never answer (until the client gives up). */
   readonly hang?: boolean;
+  /** Answer once this settles (after delayMs, if both are given). */
+  readonly until?: Promise<unknown>;
+  /** Write the answer by hand: slow bodies, broken bodies, huge bodies. */
+  readonly respond?: (res: ServerResponse) => void;
 }
 
 export type Handler = (request: Received, hit: number) => Reply;
@@ -32,6 +39,10 @@ export type Handler = (request: Received, hit: number) => Reply;
 export interface FakeClerk {
   readonly url: string;
   readonly requests: Received[];
+  /** Requests received and not yet answered (or dropped). */
+  readonly inFlight: number;
+  /** The most requests ever in flight at once. */
+  readonly peakInFlight: number;
   close(): Promise<void>;
 }
 
@@ -76,7 +87,11 @@ export function invitation(overrides: Record<string, unknown> = {}): Record<stri
 /** A Clerk stand-in on a loopback port that records every request and answers through `handler`. */
 export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
   const requests: Received[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
   const server = createServer((req, res) => {
+    peakInFlight = Math.max(peakInFlight, ++inFlight);
+    res.on('close', () => inFlight--);
     const chunks: Buffer[] = [];
     let closed = (): void => undefined;
     const aborted = new Promise<void>((resolve) => (closed = resolve));
@@ -90,6 +105,7 @@ export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
       const received: Received = {
         method: req.method ?? '',
         path: url.pathname,
+        rawPath: (req.url ?? '/').split('?')[0] ?? '',
         query: url.searchParams,
         headers: req.headers,
         body,
@@ -98,10 +114,11 @@ export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
       };
       requests.push(received);
       const reply = handler(received, requests.length);
-      const send = (): void => answer(res, reply);
+      const send = (): void => (reply.respond && !res.destroyed ? reply.respond(res) : answer(res, reply));
+      const later = (): void => void (reply.until ? reply.until.then(send, send) : send());
       if (reply.hang) return;
-      if (reply.delayMs) setTimeout(send, reply.delayMs);
-      else send();
+      if (reply.delayMs) setTimeout(later, reply.delayMs);
+      else later();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -109,6 +126,12 @@ export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get inFlight() {
+      return inFlight;
+    },
+    get peakInFlight() {
+      return peakInFlight;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,69 @@
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadCapability } from '../../src/capability/load.js';
+import { ClerkClient } from '../../src/clerk/client.js';
+import { createServer } from '../../src/server.js';
+import { StdioTransport } from '../../src/transports/stdio.js';
+import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from '../helpers/fake-clerk.js';
+import { callTool } from '../helpers/raw-server.js';
+
+// The transport on in-memory streams, in front of the real server: shutdown bounds without a process.
+let fake: FakeClerk | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function serve(maxLineBytes?: number) {
+  fake = await startFakeClerk((req) => (req.path.includes('org_hang') ? { hang: true } : { json: envelope([]) }));
+  const clerk = new ClerkClient({ baseUrl: fake.url, clientToken: CLIENT_TOKEN, sessionId: undefined, apiVersion: '2026-05-12', timeoutMs: 60_000 });
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const transport = new StdioTransport(stdin, stdout, maxLineBytes === undefined ? {} : { maxLineBytes });
+  const server = createServer({ capability: loadCapability(), clerk });
+  await server.connect(transport);
+  const send = (m: object | string): boolean => stdin.write(`${typeof m === 'string' ? m : JSON.stringify(m)}\n`);
+  const messages = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: string; error?: { code: number; message: string }; result?: { isError?: boolean } });
+  send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+  await expect.poll(() => messages().length).toBe(1);
+  send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return { transport, server, send, messages, fake };
+}
+
+describe('StdioTransport', () => {
+  it('stops waiting for a hung call after the grace period', async () => {
+    const { transport, server, send, fake } = await serve();
+    send(callTool('hung', 'getOrganizationInvitations', { organization_id: 'org_hang' }));
+    await expect.poll(() => fake.requests.length).toBe(1);
+    expect(transport.awaiting).toBe(1);
+    const started = Date.now();
+    expect(await transport.drain(200)).toBe(1);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await server.close();
+  });
+
+  it('refuses new requests while draining, but still takes cancellations', async () => {
+    const { transport, server, send, messages, fake } = await serve();
+    send(callTool('hung', 'getOrganizationInvitations', { organization_id: 'org_hang' }));
+    await expect.poll(() => fake.requests.length).toBe(1);
+    const drained = transport.drain(10_000);
+    send(callTool('late', 'getOrganizationInvitations', { organization_id: 'org_1' }));
+    await expect.poll(() => messages().find((m) => m.id === 'late')?.error?.code).toBe(-32000);
+    send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'hung' } });
+    expect(await drained).toBe(0); // the cancellation ended the wait
+    await fake.requests[0]?.aborted;
+    expect(fake.requests).toHaveLength(1);
+    await server.close();
+  });
+
+  it('skips a line over its limit without holding it, answering a parse error', async () => {
+    const { server, send, messages } = await serve(1024);
+    send(`{"jsonrpc":"2.0","id":"big","method":"ping","params":{"pad":"${'x'.repeat(5_000)}"}}`);
+    send({ jsonrpc: '2.0', id: 'small', method: 'ping' });
+    await expect.poll(() => messages().find((m) => m.id === 'small')?.result).toEqual({});
+    expect(messages().find((m) => m.error)?.error?.message).toBe('Parse error: message longer than 1024 bytes, skipped');
+    await server.close();
+  });
+});
