@@ -1,13 +1,10 @@
 import { bundledCapability } from './capability/bundled.js';
-import { ClerkClient } from './clerk/client.js';
 import { HELP, parseCli, type CliOptions } from './cli.js';
 import { settingsFromEnv } from './config.js';
-import { serverClerkClient } from './credentials/session.js';
-import { CredentialStore, credentialsPath } from './credentials/store.js';
-import { log, logUnhandledRejections } from './log.js';
-import { createServer } from './server.js';
+import { log } from './log.js';
+import { recordedAnswers } from './startup/early-answers.js';
+import { EarlyStdio, type Backlog } from './startup/early-stdio.js';
 import { selectOperations } from './tools/select.js';
-import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -42,33 +39,26 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
 
 async function serve(cli: CliOptions): Promise<void> {
   const { env } = cli;
-  // A broken capability file, or a tool selection that does not fit it, stops the server before anything starts.
-  // The YAML parser is loaded only for a file given on the command line: the bundled capability comes precompiled.
+  // A broken capability file, a tool selection that does not fit it, or a wrong setting stops the
+  // server before it answers anything. The YAML parser is loaded only for a file given on the
+  // command line: the bundled capability comes precompiled.
   const loaded = cli.capability ? (await import('./capability/load.js')).loadCapability(cli.capability) : await bundledCapability();
   const capability = selectOperations(loaded, cli);
   if (capability.operations.length < loaded.operations.length) {
     log(`serving ${capability.operations.length} of ${loaded.operations.length} tools: ${capability.operations.map((op) => op.name).join(', ')}`);
   }
-  let closeSandbox = async (): Promise<void> => undefined;
-  let clerk: ClerkClient;
-  if (cli.sandbox) {
-    // Loaded only when asked for: the simulator is not needed to serve Clerk.
-    const { startSandbox } = await import('./sandbox/simulator.js');
-    const sandbox = await startSandbox();
-    closeSandbox = () => sandbox.close();
-    clerk = new ClerkClient(settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: sandbox.url, CLERK_CLIENT_TOKEN: sandbox.clientToken, CLERK_SESSION_ID: sandbox.sessionId }));
-    log(`sandbox: simulated Clerk Frontend API at ${sandbox.url}, signed in as an admin of org_sandbox ("Sandbox Inc")`);
-  } else {
-    const settings = settingsFromEnv(env);
-    const store = new CredentialStore(credentialsPath(env));
-    const chosen = serverClerkClient(settings, store, env.CLERK_SIGN_IN_TICKET?.trim() || undefined);
-    clerk = chosen.clerk;
-    if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`clerk-invitations-mcp login\` (or set CLERK_CLIENT_TOKEN).`);
+  // With --sandbox, the URL and token come from the simulator; the other settings are checked now all the same.
+  const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);
+  // The opening initialize and tools/list are answered from what the build recorded while the MCP
+  // SDK loads (startup/early-stdio.ts); only for the bundled capability, whose answers were recorded.
+  const answers = cli.capability ? undefined : recordedAnswers();
+  let takeBacklog: (() => Backlog) | undefined;
+  if (answers) {
+    await new Promise<void>((ready) => {
+      const early = new EarlyStdio(answers, capability.operations.map((op) => op.name), ready);
+      takeBacklog = () => early.handover();
+    });
   }
-  logUnhandledRejections(clerk);
-  const server = createServer({ capability, clerk, confirm: cli.confirm });
-  await serveStdio(server, async () => {
-    await closeSandbox();
-    process.exit(0);
-  });
+  const { serve: serveMcp } = await import('./serve.js');
+  await serveMcp({ cli, capability, settings, takeBacklog });
 }

@@ -5,6 +5,12 @@
  * zod are even evaluated. No runtime import of the SDK here: that is the point.
  */
 
+// The build (scripts/build.mjs) replaces this name with the answers it recorded (record.ts).
+declare const PRECOMPUTED_EARLY_ANSWERS: EarlyAnswers | undefined;
+
+/** The answers the build recorded for the bundled capability; none when run from source. */
+export const recordedAnswers = (): EarlyAnswers | undefined => (typeof PRECOMPUTED_EARLY_ANSWERS === 'undefined' ? undefined : PRECOMPUTED_EARLY_ANSWERS);
+
 /** What the build recorded. */
 export interface EarlyAnswers {
   /** The protocol versions the SDK supports, the latest first. */

@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../log.js';
+import type { Backlog } from '../startup/early-stdio.js';
 
 /** Longest message line read (8 MiB); a longer one is skipped and answered with a parse error. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -27,6 +28,9 @@ export class StdioTransport implements Transport {
   readonly #stdin: Readable;
   readonly #stdout: Writable;
   readonly #maxLineBytes: number;
+  readonly #takeBacklog: (() => Backlog) | undefined;
+  // Requests answered before the server ran (startup/early-stdio.ts): the server's own answers are dropped.
+  #answeredEarly = new Set<string | number>();
   #line: Buffer[] = [];
   #lineBytes = 0;
   #skipping = false;
@@ -35,11 +39,16 @@ export class StdioTransport implements Transport {
   #drained: (() => void) | undefined;
   #closed = false;
 
-  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxLineBytes?: number } = {}) {
+  /** `takeBacklog`: what an earlier reader of stdin read and left (taken at start, when this transport starts reading). */
+  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxLineBytes?: number; takeBacklog?: (() => Backlog) | undefined } = {}) {
     this.#stdin = stdin;
     this.#stdout = stdout;
     this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.#takeBacklog = options.takeBacklog;
   }
+
+  /** stdin ended before this transport started. */
+  ended = false;
 
   /** Requests received and not yet answered. */
   get awaiting(): number {
@@ -47,12 +56,29 @@ export class StdioTransport implements Transport {
   }
 
   async start(): Promise<void> {
+    // What was read before the server ran comes first, in order; the earlier reader lets go of stdin
+    // just as this one takes it, in the same tick, so that no chunk falls between the two.
+    const backlog = this.#takeBacklog?.();
     this.#stdin.on('data', this.#onData);
+    if (backlog) {
+      this.#answeredEarly = new Set(backlog.answered);
+      this.ended = backlog.ended;
+      for (const line of backlog.lines) this.#onData(Buffer.from(`${line}\n`));
+      if (backlog.rest.length) this.#onData(backlog.rest);
+    }
     this.#stdin.on('error', this.#onError);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    if ('id' in message && !('method' in message) && isRequestId(message.id)) this.#awaiting.delete(keyOf(message.id));
+    if ('id' in message && !('method' in message) && isRequestId(message.id)) {
+      this.#awaiting.delete(keyOf(message.id));
+      if (this.#answeredEarly.delete(message.id)) {
+        // Answered before the server ran; the client already has its answer. A refusal now means
+        // the early answer judged a malformed initialize acceptable: say so where it can be seen.
+        if ('error' in message) log(`the server refused an initialize request that was answered early: ${message.error.message}`);
+        return this.#checkDrained();
+      }
+    }
     await this.#write(message);
     this.#checkDrained();
   }
@@ -168,8 +194,8 @@ export class StdioTransport implements Transport {
  * (SIGTERM, SIGINT); then lets the calls in flight finish, for up to `graceMs`, and runs
  * `onClose` once. A second signal ends the process at once. stdout carries protocol messages only.
  */
-export async function serveStdio(server: McpServer, onClose: () => Promise<void>, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
-  const transport = new StdioTransport(process.stdin, batched(process.stdout));
+export async function serveStdio(server: McpServer, onClose: () => Promise<void>, takeBacklog?: () => Backlog, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+  const transport = new StdioTransport(process.stdin, batched(process.stdout), { takeBacklog });
   let closing = false;
   const close = async (graceful: boolean): Promise<void> => {
     if (closing) return;
@@ -181,7 +207,8 @@ export async function serveStdio(server: McpServer, onClose: () => Promise<void>
   };
   await server.connect(transport);
   // The SDK transport does not watch for the end of stdin: a client that goes away must not leave us running.
-  process.stdin.once('end', () => void close(true));
+  if (transport.ended) void close(true);
+  else process.stdin.once('end', () => void close(true));
   // A client that stopped reading cannot be answered: stop without waiting.
   process.stdout.on('error', () => void close(false));
   process.once('SIGTERM', () => void close(true));

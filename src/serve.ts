@@ -1,0 +1,53 @@
+import type { Capability } from './capability/model.js';
+import { ClerkClient } from './clerk/client.js';
+import type { CliOptions } from './cli.js';
+import { settingsFromEnv, type ClerkSettings } from './config.js';
+import { serverClerkClient } from './credentials/session.js';
+import { CredentialStore, credentialsPath } from './credentials/store.js';
+import { log, logUnhandledRejections } from './log.js';
+import { createServer } from './server.js';
+import type { Backlog } from './startup/early-stdio.js';
+import { serveStdio } from './transports/stdio.js';
+
+export interface ServeOptions {
+  readonly cli: CliOptions;
+  /** The operations to serve (after --read-only / --tools). */
+  readonly capability: Capability;
+  /** Checked settings; undefined with --sandbox, whose URL and token come from the simulator. */
+  readonly settings: ClerkSettings | undefined;
+  /** Takes what was read from stdin before this module was loaded (called as the transport starts reading). */
+  readonly takeBacklog: (() => Backlog) | undefined;
+}
+
+/**
+ * The MCP server on stdio, with the MCP SDK: loaded by main.ts once the opening messages are
+ * answered, so that they need not wait for it.
+ */
+export async function serve({ cli, capability, settings, takeBacklog }: ServeOptions): Promise<void> {
+  const { env } = cli;
+  let closeSandbox = async (): Promise<void> => undefined;
+  let clerk: ClerkClient;
+  if (!settings) {
+    // Loaded only when asked for: the simulator is not needed to serve Clerk.
+    const { startSandbox } = await import('./sandbox/simulator.js');
+    const sandbox = await startSandbox();
+    closeSandbox = () => sandbox.close();
+    clerk = new ClerkClient(settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: sandbox.url, CLERK_CLIENT_TOKEN: sandbox.clientToken, CLERK_SESSION_ID: sandbox.sessionId }));
+    log(`sandbox: simulated Clerk Frontend API at ${sandbox.url}, signed in as an admin of org_sandbox ("Sandbox Inc")`);
+  } else {
+    const store = new CredentialStore(credentialsPath(env));
+    const chosen = serverClerkClient(settings, store, env.CLERK_SIGN_IN_TICKET?.trim() || undefined);
+    clerk = chosen.clerk;
+    if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`clerk-invitations-mcp login\` (or set CLERK_CLIENT_TOKEN).`);
+  }
+  logUnhandledRejections(clerk);
+  const server = createServer({ capability, clerk, confirm: cli.confirm });
+  await serveStdio(
+    server,
+    async () => {
+      await closeSandbox();
+      process.exit(0);
+    },
+    takeBacklog,
+  );
+}
