@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { bundledCapability } from './capability/bundled.js';
 import { HELP, parseCli, type CliOptions } from './cli.js';
 import { settingsFromEnv } from './config.js';
@@ -38,6 +39,9 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
 }
 
 async function serve(cli: CliOptions): Promise<void> {
+  // Desktop clients run a server per window, for hours: V8 then keeps its heap small (a flag
+  // V8 reads as it goes, so setting it now works) at a small cost in speed. BENCHMARKS.md.
+  setFlagsFromString('--optimize-for-size');
   const { env } = cli;
   // A broken capability file, a tool selection that does not fit it, or a wrong setting stops the
   // server before it answers anything. The YAML parser is loaded only for a file given on the

@@ -1,3 +1,4 @@
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, text, type Connected } from './helpers/connect.js';
 import { CLIENT_TOKEN, SESSION_JWT, clerkErrors, envelope, invitation, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
@@ -215,10 +216,14 @@ describe('errors', () => {
     expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:\d+ .*\(ECONNREFUSED\)/);
   });
 
-  it('names the cause of a fetch failure that has no system error code', async () => {
-    mcp = await connect({ baseUrl: 'http://127.0.0.1:1' }); // fetch refuses "bad ports" such as 1
+  it('names the cause of a failure that is not a refused connection (an answer that is not HTTP)', async () => {
+    const garbage = createNetServer((socket) => socket.end('hello, this is not HTTP\r\n\r\n'));
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+    const { port } = garbage.address() as AddressInfo;
+    mcp = await connect({ baseUrl: `http://127.0.0.1:${port}` });
     const result = await mcp.call('getOrganizationInvitations', { organization_id: 'org_1' });
-    expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:1 .*\(bad port\)/);
+    garbage.close();
+    expect(text(result)).toMatch(new RegExp(`could not reach Clerk at 127\\.0\\.0\\.1:${port} for GET /v1/organizations/org_1/invitations \\(HPE_[A-Z_]+\\)`));
   });
 
   // The test's own time limit is what fails if the configured timeout is not the one applied.

@@ -43,7 +43,8 @@ export function registerTools(server: McpServer, capability: Capability, clerk: 
           }
           const { response } = await clerk.request(request);
           const structured = shapeOutput(op, { response });
-          return { content: [{ type: 'text', text: JSON.stringify(structured, null, 2) }], structuredContent: structured };
+          // Compact: the same JSON as structuredContent, for clients that read only text.
+          return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
         } catch (error) {
           // Clerk's refusals and network failures are answers; anything else is a bug worth a stack on stderr.
           if (!(error instanceof ClerkApiError || error instanceof ClerkRequestError)) {

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The built bin, as an MCP client runs it (npm test builds before running the tests). */
 export const BIN = join(import.meta.dirname, '../../dist/index.js');
 /** A clean environment: nothing of the developer's own Clerk settings leaks into a test. */
-export const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+export const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cim-raw-config-')) };
 
 export interface Message {
   readonly jsonrpc: string;
@@ -28,8 +30,8 @@ export interface RawServer {
   readonly exited: Promise<number | string | null>;
 }
 
-export function startRawServer(env: Record<string, string>): RawServer {
-  const child = spawn(process.execPath, [BIN], { env: { ...baseEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+export function startRawServer(env: Record<string, string>, args: readonly string[] = []): RawServer {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
