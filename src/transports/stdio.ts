@@ -9,6 +9,14 @@ import type { Backlog } from '../startup/early-stdio.js';
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 /** How long a stopping server waits for the calls in flight to be answered. */
 export const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * Most calls to Clerk (tools/call, resources/read) handed to the server at once; more wait here, as
+ * small parsed messages, until one is answered. A burst of thousands then costs kilobytes each
+ * instead of a whole call's worth of promises, schemas and buffers in the server.
+ */
+export const MAX_DISPATCHED_CALLS = 32;
+// Requests that end in a call to Clerk; the others (ping, tools/list…) are never held back.
+const GATED = new Set(['tools/call', 'resources/read']);
 
 const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 const isRequestId = (v: unknown): v is RequestId => typeof v === 'string' || Number.isSafeInteger(v);
@@ -35,15 +43,24 @@ export class StdioTransport implements Transport {
   #lineBytes = 0;
   #skipping = false;
   readonly #awaiting = new Set<string>();
+  readonly #maxDispatched: number;
+  // Gated requests handed to the server and not yet answered, and those waiting for their turn.
+  readonly #dispatched = new Set<string>();
+  readonly #held: (JSONRPCMessage & { id: RequestId })[] = [];
   #draining = false;
   #drained: (() => void) | undefined;
   #closed = false;
 
   /** `takeBacklog`: what an earlier reader of stdin read and left (taken at start, when this transport starts reading). */
-  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxLineBytes?: number; takeBacklog?: (() => Backlog) | undefined } = {}) {
+  constructor(
+    stdin: Readable = process.stdin,
+    stdout: Writable = process.stdout,
+    options: { maxLineBytes?: number; maxDispatched?: number; takeBacklog?: (() => Backlog) | undefined } = {},
+  ) {
     this.#stdin = stdin;
     this.#stdout = stdout;
     this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.#maxDispatched = options.maxDispatched ?? MAX_DISPATCHED_CALLS;
     this.#takeBacklog = options.takeBacklog;
   }
 
@@ -53,6 +70,11 @@ export class StdioTransport implements Transport {
   /** Requests received and not yet answered. */
   get awaiting(): number {
     return this.#awaiting.size;
+  }
+
+  /** Calls to Clerk waiting for their turn to reach the server. */
+  get held(): number {
+    return this.#held.length;
   }
 
   async start(): Promise<void> {
@@ -72,6 +94,7 @@ export class StdioTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     if ('id' in message && !('method' in message) && isRequestId(message.id)) {
       this.#awaiting.delete(keyOf(message.id));
+      this.#finished(keyOf(message.id));
       if (this.#answeredEarly.delete(message.id)) {
         // Answered before the server ran; the client already has its answer. A refusal now means
         // the early answer judged a malformed initialize acceptable: say so where it can be seen.
@@ -161,13 +184,33 @@ export class StdioTransport implements Transport {
     if ('method' in message && 'id' in message) {
       if (this.#draining) return this.#refuse(message.id, ErrorCode.ConnectionClosed, 'Server is shutting down: no new requests are taken');
       this.#awaiting.add(keyOf(message.id));
+      if (GATED.has(message.method)) {
+        if (this.#dispatched.size >= this.#maxDispatched) return void this.#held.push(message);
+        this.#dispatched.add(keyOf(message.id));
+      }
     } else if ('method' in message && message.method === 'notifications/cancelled') {
-      // A cancelled request gets no answer (MCP), so it no longer holds up a shutdown.
+      // A cancelled request gets no answer (MCP), so it no longer holds up a shutdown; one still
+      // held is dropped here, and the server never sees it.
       const id = message.params?.requestId;
-      if (isRequestId(id)) this.#awaiting.delete(keyOf(id));
+      if (isRequestId(id)) {
+        const key = keyOf(id);
+        this.#awaiting.delete(key);
+        const at = this.#held.findIndex((m) => keyOf(m.id) === key);
+        if (at !== -1) this.#held.splice(at, 1);
+        this.#finished(key);
+      }
       queueMicrotask(() => this.#checkDrained());
     }
     this.onmessage?.(message);
+  }
+
+  /** A gated request was answered or cancelled: the next held one, if any, goes to the server. */
+  #finished(key: string): void {
+    if (!this.#dispatched.delete(key)) return;
+    const next = this.#held.shift();
+    if (!next) return;
+    this.#dispatched.add(keyOf(next.id));
+    this.onmessage?.(next);
   }
 
   // JSON-RPC wants `id: null` when the id is unknown; MCP's schema leaves the id out instead.

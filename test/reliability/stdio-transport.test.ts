@@ -14,14 +14,14 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function serve(maxLineBytes?: number) {
+async function serve(maxLineBytes?: number, maxDispatched?: number) {
   fake = await startFakeClerk((req) => (req.path.includes('org_hang') ? { hang: true } : { json: envelope([]) }));
   const clerk = new ClerkClient({ baseUrl: fake.url, clientToken: CLIENT_TOKEN, sessionId: undefined, apiVersion: '2026-05-12', timeoutMs: 60_000 });
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   let out = '';
   stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const transport = new StdioTransport(stdin, stdout, maxLineBytes === undefined ? {} : { maxLineBytes });
+  const transport = new StdioTransport(stdin, stdout, { ...(maxLineBytes === undefined ? {} : { maxLineBytes }), ...(maxDispatched === undefined ? {} : { maxDispatched }) });
   const server = createServer({ capability: loadCapability(), clerk });
   await server.connect(transport);
   const send = (m: object | string): boolean => stdin.write(`${typeof m === 'string' ? m : JSON.stringify(m)}\n`);
@@ -55,6 +55,29 @@ describe('StdioTransport', () => {
     expect(await drained).toBe(0); // the cancellation ended the wait
     await fake.requests[0]?.aborted;
     expect(fake.requests).toHaveLength(1);
+    await server.close();
+  });
+
+  it('hands the server only so many calls at once; the rest wait, and a cancelled one never reaches it', async () => {
+    const { transport, server, send, messages, fake } = await serve(undefined, 2);
+    send(callTool('c1', 'getOrganizationInvitations', { organization_id: 'org_hang' }));
+    send(callTool('c2', 'getOrganizationInvitations', { organization_id: 'org_hang' }));
+    send(callTool('c3', 'getOrganizationInvitations', { organization_id: 'org_cancelled' }));
+    send(callTool('c4', 'getOrganizationInvitations', { organization_id: 'org_ok' }));
+    send({ jsonrpc: '2.0', id: 'p', method: 'ping' });
+    // Requests that do not call Clerk pass the waiting calls by.
+    await expect.poll(() => messages().find((m) => m.id === 'p')?.result).toEqual({});
+    await expect.poll(() => fake.requests.length).toBe(2);
+    expect(transport.held).toBe(2);
+    send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'c3' } });
+    await expect.poll(() => transport.held).toBe(1);
+    // Cancelling a call in flight frees its place: the next waiting call goes through.
+    send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'c1' } });
+    await expect.poll(() => messages().find((m) => m.id === 'c4')?.result).toBeDefined();
+    expect(messages().find((m) => m.id === 'c4')?.result?.isError).toBeFalsy();
+    expect(fake.requests.map((r) => r.path.split('/')[3])).toEqual(['org_hang', 'org_hang', 'org_ok']);
+    expect(messages().some((m) => m.id === 'c3')).toBe(false);
+    expect(transport.held).toBe(0);
     await server.close();
   });
 
