@@ -145,6 +145,38 @@ describe('login with a second factor', () => {
   });
 });
 
+describe('login on a new device (Clerk\'s client trust)', () => {
+  it('confirms the device with the email code Clerk asks for, like a second factor', async () => {
+    const signIn = (status: string, extra: object = {}) => ({ json: { response: { object: 'sign_in_attempt', id: 'sia_1', status, ...extra }, client: null }, headers: { authorization: 'client_token_trusted' } });
+    fake = await startFakeClerk((r) => {
+      if (r.path === '/v1/client/sign_ins') return signIn('needs_first_factor', { supported_first_factors: [{ strategy: 'password' }] });
+      if (r.path.endsWith('/attempt_first_factor') || r.path.endsWith('/prepare_second_factor')) {
+        return signIn('needs_client_trust', { supported_second_factors: [{ strategy: 'email_code', safe_identifier: 'a***@example.com', email_address_id: 'idn_1' }] });
+      }
+      if (r.path.endsWith('/attempt_second_factor')) return signIn('complete', { created_session_id: 'sess_1' });
+      if (r.path === '/v1/client') {
+        const client = { id: 'client_1', sessions: [{ id: 'sess_1', status: 'active', user: { id: 'user_1', primary_email_address_id: 'idn_1', email_addresses: [{ id: 'idn_1', email_address: 'ann@example.com' }] } }] };
+        return { json: { response: client, client } };
+      }
+      return { json: { response: { data: [], total_count: 0 }, client: null } };
+    });
+    const { env, store } = freshConfig();
+    const run = await runCli(['login', '--frontend-api-url', fake.url], env, 'ann@example.com\nsecret-password\n111111\n');
+    expect(run.stderr).toContain('Clerk wants to confirm this new device.');
+    expect(run.stderr).toContain('A code was sent to a***@example.com.');
+    expect(run.code).toBe(0);
+    const steps = fake.requests.filter((r) => r.method === 'POST').map((r) => [r.path.split('/').pop(), Object.fromEntries(r.form)]);
+    expect(steps).toEqual([
+      ['sign_ins', { identifier: 'ann@example.com' }],
+      ['attempt_first_factor', { strategy: 'password', password: 'secret-password' }],
+      ['prepare_second_factor', { strategy: 'email_code', email_address_id: 'idn_1' }],
+      ['attempt_second_factor', { strategy: 'email_code', code: '111111' }],
+    ]);
+    expect(store.get(fake.url)).toMatchObject({ clientToken: 'client_token_trusted', sessionId: 'sess_1', userId: 'user_1', email: 'ann@example.com' });
+    expect(run.stderr).toContain('Warning: this user may not manage members in any organization');
+  });
+});
+
 describe('login --ticket', () => {
   it('exchanges a sign-in token without asking anything, once', async () => {
     const { env, store } = freshConfig();
