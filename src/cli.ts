@@ -91,13 +91,18 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
       ...(values['publishable-key'] !== undefined ? { CLERK_PUBLISHABLE_KEY: values['publishable-key'] } : {}),
       ...(values['frontend-api-url'] !== undefined ? { CLERK_FRONTEND_API_URL: values['frontend-api-url'] } : {}),
     },
-    readOnly: values['read-only'] || envSwitch(env, 'CLERK_READ_ONLY', false),
-    tools: values.tools
-      ? { names: splitNames(values.tools), from: '--tools' }
-      : env.CLERK_TOOLS !== undefined
-        ? { names: splitNames([env.CLERK_TOOLS]), from: 'CLERK_TOOLS' }
-        : undefined,
-    confirm: !values['no-confirm'] && envSwitch(env, 'CLERK_CONFIRM', true),
+    // The server's switches: read (and refused when unclear) only when the server is what runs.
+    readOnly: command === 'serve' && (values['read-only'] || envSwitch(env, 'CLERK_READ_ONLY', false)),
+    tools:
+      command !== 'serve'
+        ? undefined
+        : values.tools
+          ? { names: splitNames(values.tools), from: '--tools' }
+          : // An empty value, as client configs often leave it, means unset.
+            env.CLERK_TOOLS?.trim()
+            ? { names: splitNames([env.CLERK_TOOLS]), from: 'CLERK_TOOLS' }
+            : undefined,
+    confirm: command !== 'serve' || (!values['no-confirm'] && envSwitch(env, 'CLERK_CONFIRM', true)),
   };
 }
 
@@ -108,8 +113,8 @@ function nonEmpty(flag: string, value: string): string {
 }
 
 function parsePort(raw: string): number {
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 to 65535), not '${raw}'.`);
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(port) || port > 65_535) throw new UsageError(`--port must be a port number (0 to 65535), not '${raw}'.`);
   return port;
 }
 
@@ -176,7 +181,8 @@ Flags:
                             CLERK_CONFIRM=0.
   --publishable-key <pk>    As CLERK_PUBLISHABLE_KEY.
   --frontend-api-url <url>  As CLERK_FRONTEND_API_URL.
-  --ticket <token>          login: the sign-in token to exchange.
+  --ticket <token>          login: the sign-in token to exchange; - reads it from stdin (which
+                            keeps it out of the process list and shell history).
   --identifier <email>      login: the email address or username (otherwise asked).
   --port <n>                sandbox: the port to listen on (0: any free port).
   -h, --help                Show this help.

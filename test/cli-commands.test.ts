@@ -16,6 +16,14 @@ describe('the command line', () => {
     expect(() => parseCli(['login', '--sandbox'], {})).toThrow(/run `clerk-invitations-mcp sandbox` in another terminal/);
     expect(() => parseCli(['login', '--ticket', '  '], {})).toThrow('--ticket needs a value.');
     expect(() => parseCli(['sandbox', '--port', '70000'], {})).toThrow("--port must be a port number (0 to 65535), not '70000'.");
+    expect(() => parseCli(['sandbox', '--port', ''], {})).toThrow("--port must be a port number (0 to 65535), not ''.");
+    expect(() => parseCli(['sandbox', '--port', '0x10'], {})).toThrow('--port must be a port number');
+  });
+
+  it('reads the server\'s switches only for the server: a bad one does not stop login; an empty CLERK_TOOLS is unset', () => {
+    expect(() => parseCli(['login'], { CLERK_READ_ONLY: 'ture', CLERK_CONFIRM: 'maybe' })).not.toThrow();
+    expect(() => parseCli([], { CLERK_READ_ONLY: 'ture' })).toThrow('CLERK_READ_ONLY must be 1 or 0');
+    expect(parseCli([], { CLERK_TOOLS: '' }).tools).toBeUndefined();
   });
 
   it('CLERK_SANDBOX starts the server in sandbox mode but leaves the terminal commands alone', () => {

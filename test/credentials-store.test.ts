@@ -1,6 +1,8 @@
-import { chmodSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../src/credentials/store.js';
 
@@ -82,16 +84,44 @@ describe('CredentialStore', () => {
     expect(() => store.get('h')).toThrow(/not in the expected format/);
   });
 
-  it('writes a rotated token back only while the entry is still the same sign-in', () => {
+  it('writes a rotated token back only over the token it replaces', () => {
     const store = freshStore();
     store.set(HOST, entry());
-    store.rotate(HOST, 'sess_1', 'client_token_rotated');
+    store.rotate(HOST, 'client_token_one', 'client_token_rotated');
     expect(store.get(HOST)?.clientToken).toBe('client_token_rotated');
-    // Someone signed in again meanwhile (another session): their token wins.
+    // Someone signed in again meanwhile: their token wins over a rotation of the old one.
     store.set(HOST, entry({ sessionId: 'sess_2', clientToken: 'client_token_new_login' }));
-    store.rotate(HOST, 'sess_1', 'client_token_stale');
+    store.rotate(HOST, 'client_token_rotated', 'client_token_stale');
     expect(store.get(HOST)?.clientToken).toBe('client_token_new_login');
     expect(store.get(HOST)?.savedAt).toBe('2026-11-26T00:00:00.000Z');
+  });
+
+  it('follows a linked folder (dotfile managers link ~/.config entries) and checks the folder it points to', () => {
+    const base = mkdtempSync(join(tmpdir(), 'cim-link-'));
+    mkdirSync(join(base, 'real'), { mode: 0o700 });
+    mkdirSync(join(base, 'config'));
+    symlinkSync(join(base, 'real'), join(base, 'config', 'clerk-invitations-mcp'));
+    const store = new CredentialStore(join(base, 'config', 'clerk-invitations-mcp', 'credentials.json'));
+    store.set(HOST, entry());
+    expect(store.get(HOST)?.clientToken).toBe('client_token_one');
+    chmodSync(join(base, 'real'), 0o755);
+    expect(() => store.get(HOST)).toThrow('chmod 700');
+  });
+
+  it('loses no update when two processes write at once (a lock around read, change, replace)', async () => {
+    // The real module, built on its own, in two real processes writing 150 times each.
+    const dir = mkdtempSync(join(tmpdir(), 'cim-lock-'));
+    const module = join(dir, 'store.mjs');
+    buildSync({ entryPoints: [join(import.meta.dirname, '../src/credentials/store.ts')], bundle: true, format: 'esm', platform: 'node', outfile: module, logLevel: 'silent' });
+    const path = join(dir, 'config', 'credentials.json');
+    const writer = (name: string) => `
+      const { CredentialStore } = await import(${JSON.stringify(module)});
+      const store = new CredentialStore(${JSON.stringify(path)});
+      for (let i = 0; i < 150; i++) store.set(${JSON.stringify(name)}, { clientToken: 't' + i, sessionId: 's', userId: 'u', email: undefined, savedAt: '' });`;
+    const run = (name: string) => new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', writer(name)], { stdio: 'ignore' }).on('close', resolve));
+    expect(await Promise.all([run('https://one.example'), run('https://two.example')])).toEqual([0, 0]);
+    const store = new CredentialStore(path);
+    expect([store.get('https://one.example')?.clientToken, store.get('https://two.example')?.clientToken]).toEqual(['t149', 't149']);
   });
 
   it('forgets a host', () => {

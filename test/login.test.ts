@@ -178,6 +178,13 @@ describe('login on a new device (Clerk\'s client trust)', () => {
 });
 
 describe('login --ticket', () => {
+  it('reads the token from stdin with --ticket -', async () => {
+    const { env, store } = freshConfig();
+    const run = await login(env, `${sandbox.issueSignInTicket('user_sandbox_mfa')}\n`, '--ticket', '-');
+    expect(run.code).toBe(0);
+    expect(store.get(sandbox.url)?.userId).toBe('user_sandbox_mfa');
+  });
+
   it('exchanges a sign-in token without asking anything, once', async () => {
     const { env, store } = freshConfig();
     const ticket = sandbox.issueSignInTicket();

@@ -115,6 +115,34 @@ describe('where the server gets its client token', () => {
     expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer client_token_stored', 'Bearer client_token_from_elsewhere']);
   });
 
+  it('writes rotations back when CLERK_SESSION_ID picks another session of the stored client', async () => {
+    const store = freshStore();
+    fake = await startFakeClerk(() => ({ json: envelope({ data: [], total_count: 0 }), headers: { authorization: 'client_token_rotated' } }));
+    store.set(fake.url, stored());
+    const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined, sessionId: 'sess_other' }), store, undefined);
+    connected = await connectClerk(clerk);
+    await connected.call('getOrganizationInvitations', LIST);
+    expect(fake.requests[0]?.query.get('_clerk_session_id')).toBe('sess_other');
+    expect(store.get(fake.url)?.clientToken).toBe('client_token_rotated');
+  });
+
+  it('after a 401, does not go back to a token it used before (a file left behind by a failed write-back)', async () => {
+    const store = freshStore();
+    fake = await startFakeClerk((r, hit) =>
+      hit === 1 ? { json: envelope({ data: [], total_count: 0 }), headers: { authorization: 'client_token_newer' } } : { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) },
+    );
+    store.set(fake.url, stored());
+    const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
+    connected = await connectClerk(clerk);
+    await connected.call('getOrganizationInvitations', LIST);
+    // The write-back is lost (as if the disk had failed): the file still holds the older token.
+    store.set(fake.url, stored());
+    const result = await connected.call('getOrganizationInvitations', LIST);
+    expect(result.isError).toBe(true);
+    expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer client_token_stored', 'Bearer client_token_newer']);
+    expect(clerk.clientToken).toBe('client_token_newer');
+  });
+
   it('does not repeat a refused call when the stored credentials did not change', async () => {
     const store = freshStore();
     fake = await startFakeClerk(() => ({ status: 401, json: clerkErrors({ code: 'signed_out' }) }));

@@ -226,6 +226,18 @@ describe('errors', () => {
     expect(text(result)).toMatch(new RegExp(`could not reach Clerk at 127\\.0\\.0\\.1:${port} for GET /v1/organizations/org_1/invitations \\(HPE_[A-Z_]+\\)`));
   });
 
+  it('reports an answer with a status outside HTTP\'s range as a failure, and keeps serving', async () => {
+    const odd = createNetServer((socket) => socket.end('HTTP/1.1 999 Odd\r\nContent-Length: 2\r\n\r\n{}'));
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    const { port } = odd.address() as AddressInfo;
+    mcp = await connect({ baseUrl: `http://127.0.0.1:${port}` });
+    const result = await mcp.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' });
+    odd.close();
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:\d+ for POST \/v1\/organizations\/org_1\/invitations/);
+    expect(text(result)).toContain('may have reached Clerk');
+  });
+
   // The test's own time limit is what fails if the configured timeout is not the one applied.
   it('times out after CLERK_TIMEOUT_MS and says so', { timeout: 4_000 }, async () => {
     const { fake, mcp } = await setUp(() => ({ hang: true }), { timeoutMs: 200 });

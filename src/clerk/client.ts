@@ -27,8 +27,8 @@ export interface ClerkCredentials {
 }
 
 export interface ClerkClientOptions {
-  /** Called with each token Clerk rotates in, e.g. to keep the stored credentials current. */
-  readonly onTokenRotated?: (token: string) => void;
+  /** Called with each token Clerk rotates in (and the one it replaces), e.g. to keep the stored credentials current. */
+  readonly onTokenRotated?: (token: string, previous: string | undefined) => void;
   /**
    * Asked again for credentials when there are none or Clerk refuses them (401), e.g. to re-read
    * the credentials file after a `login`; may throw an error whose message says what is wrong.
@@ -98,7 +98,7 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 export class ClerkClient {
   readonly #settings: ClerkSettings;
   #http: Promise<{ ky: Ky; http: KyInstance }> | undefined;
-  readonly #onTokenRotated: ((token: string) => void) | undefined;
+  readonly #onTokenRotated: ((token: string, previous: string | undefined) => void) | undefined;
   readonly #reloadCredentials: (() => ClerkCredentials | undefined) | undefined;
   #token: string | undefined;
   #sessionId: string | undefined;
@@ -234,13 +234,12 @@ export class ClerkClient {
       } catch (error) {
         throw this.#requestError(call, error);
       }
-      const sentWith = this.#token;
       try {
         return await this.#send(call, request, signal);
       } catch (error) {
         // Refused credentials may have been replaced meanwhile (a new login, another process's
         // rotation): a 401 means Clerk did nothing, so one more try with the fresh ones is safe, even for a write.
-        if (!(error instanceof ClerkApiError && error.status === 401) || request.anonymous || !this.#reload() || this.#token === sentWith) throw error;
+        if (!(error instanceof ClerkApiError && error.status === 401) || request.anonymous || !this.#adoptNewer(call.sentWith)) throw error;
         return await this.#send(call, request, signal);
       }
     } finally {
@@ -250,17 +249,31 @@ export class ClerkClient {
     }
   }
 
-  /** Asks the credential source again; true if it gave credentials. Its failure becomes the no-token reason. */
-  #reload(): boolean {
-    if (!this.#reloadCredentials) return false;
+  /** Asks the credential source again and uses what it gives. Its failure becomes the no-token reason. */
+  #reload(): void {
+    const credentials = this.#askSource();
+    if (credentials) this.useCredentials(credentials);
+  }
+
+  /**
+   * After a 401 to a request sent with `refused`: uses the source's credentials if they hold a token
+   * this client has never used, which only a new login or another process's rotation can have put
+   * there (a token seen before is older than ours, e.g. a write-back that failed). True if it did.
+   */
+  #adoptNewer(refused: string | undefined): boolean {
+    const credentials = this.#askSource();
+    if (!credentials || credentials.clientToken === refused || this.#secrets.has(credentials.clientToken)) return false;
+    this.useCredentials(credentials);
+    return true;
+  }
+
+  #askSource(): ClerkCredentials | undefined {
+    if (!this.#reloadCredentials) return undefined;
     try {
-      const credentials = this.#reloadCredentials();
-      if (!credentials) return false;
-      this.useCredentials(credentials);
-      return true;
+      return this.#reloadCredentials();
     } catch (error) {
       this.#noTokenReason = error instanceof Error ? error.message : String(error);
-      return false;
+      return undefined;
     }
   }
 
@@ -282,10 +295,12 @@ export class ClerkClient {
         // copies every response body. A failed attempt's answer may rotate the token for the next.
         hooks: {
           beforeRequest: [
-            () => {
+            (attempt) => {
               call.sent = true;
               call.attemptStartedAt = Date.now();
-              call.sentWith = this.#token;
+              // A sign-in starts without a token, whatever this client holds (after the instance's hook).
+              if (request.anonymous) attempt.headers.set('authorization', '');
+              call.sentWith = request.anonymous ? undefined : this.#token;
             },
           ],
           beforeRetry: [
@@ -335,8 +350,9 @@ export class ClerkClient {
     // Answers can arrive out of order. One to a request sent with an older token than the one in
     // use comes from before the latest rotation, so its token is at best the previous one: keep ours.
     if (call.sentWith !== this.#token) return;
+    const previous = this.#token;
     this.#token = header;
-    this.#onTokenRotated?.(header);
+    this.#onTokenRotated?.(header, previous);
   }
 
   #addSecret(secret: string): void {

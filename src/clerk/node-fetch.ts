@@ -19,8 +19,17 @@ export function nodeFetch(maxSockets: number): typeof fetch {
     if (body) headers['content-length'] = String(body.length);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<Response>((resolve, reject) => {
-      const req = send(url, { method: request.method, headers, agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'], signal: request.signal }, (res) => resolve(toResponse(res)));
-      req.once('error', (error) => reject(request.signal.aborted ? (request.signal.reason as unknown) : new TypeError('fetch failed', { cause: error })));
+      const fail = (error: unknown): void => reject(request.signal.aborted ? (request.signal.reason as unknown) : new TypeError('fetch failed', { cause: error }));
+      const req = send(url, { method: request.method, headers, agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'], signal: request.signal }, (res) => {
+        try {
+          resolve(toResponse(res));
+        } catch (error) {
+          // A status a Response cannot carry (below 200, above 599) is as good as no answer.
+          res.destroy();
+          fail(error);
+        }
+      });
+      req.on('error', fail);
       req.end(body);
     });
   };
@@ -31,7 +40,7 @@ function toResponse(res: IncomingMessage): Response {
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
   const status = res.statusCode ?? 502;
-  const empty = status === 204 || status === 304 || status < 200;
+  const empty = status === 204 || status === 304;
   if (empty) res.resume();
   return new Response(empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers });
 }

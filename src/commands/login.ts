@@ -43,7 +43,10 @@ export async function login(options: LoginOptions, io: Prompter): Promise<void> 
   let saved: StoredCredentials;
   try {
     if (options.ticket) {
-      saved = await saveSignIn(clerk, store, await signInWithTicket(clerk, options.ticket));
+      // `--ticket -`: read from stdin, so that the token is in no process list or shell history.
+      const ticket = options.ticket === '-' ? (await io.askSecret('Sign-in token: ')).trim() : options.ticket;
+      if (!ticket) throw new CommandError('login failed: no sign-in token given.');
+      saved = await saveSignIn(clerk, store, await signInWithTicket(clerk, ticket));
     } else {
       saved = await saveSignIn(clerk, store, await interactiveSignIn(clerk, io, options.identifier));
     }
@@ -90,7 +93,7 @@ async function secondFactor(clerk: ClerkClient, io: Prompter, signIn: SignIn): P
     io.say(`A code was sent to ${factor.safeIdentifier ?? (factor.strategy === 'phone_code' ? 'your phone' : 'your email address')}.`);
   }
   const question = factor.strategy === 'backup_code' ? 'Backup code: ' : 'Code: ';
-  return retyping(io, () => io.askSecret(question), (code) => signInStep(clerk, signIn.id, 'attempt_second_factor', { strategy: factor.strategy, code }));
+  return retyping(io, () => io.askSecret(question), (code) => signInStep(clerk, signIn.id, 'attempt_second_factor', { strategy: factor.strategy, code: code.trim() }));
 }
 
 /** Picks one of the factors a terminal can handle: the only one, or the one the user chooses (default: the first). */

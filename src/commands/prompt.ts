@@ -26,11 +26,19 @@ export function terminalPrompter(input: NodeJS.ReadStream = process.stdin, outpu
     },
   });
   const terminal = input.isTTY === true;
-  const rl = createInterface({ input, output: echo, terminal });
+  // No history: the arrow keys at a later question must not bring back a password.
+  const rl = createInterface({ input, output: echo, terminal, historySize: 0 });
   // Lines are queued as they arrive, so answers piped in all at once are not lost between questions.
   const lines = rl[Symbol.asyncIterator]();
   let interrupted: ((error: Error) => void) | undefined;
-  rl.on('SIGINT', () => interrupted?.(new CommandError('cancelled.', 130)));
+  // Ctrl-C: a question gives up; while Clerk is being asked (no question open), the command ends.
+  rl.on('SIGINT', () => {
+    if (interrupted) interrupted(new CommandError('cancelled.', 130));
+    else {
+      output.write('\n');
+      process.exit(130);
+    }
+  });
 
   const read = async (question: string, secret: boolean): Promise<string> => {
     rl.setPrompt(question);
@@ -42,7 +50,8 @@ export function terminalPrompter(input: NodeJS.ReadStream = process.stdin, outpu
         lines.next().then(resolve, reject);
       });
       if (next.done) throw new CommandError(`no answer to "${question.replace(/[:\s]+$/, '')}": stdin ended.`);
-      return next.value.trim();
+      // A password may begin or end with spaces; only a line ending (\r from a terminal or a pipe) is dropped.
+      return secret ? next.value.replace(/\r$/, '') : next.value.trim();
     } finally {
       interrupted = undefined;
       if (muted) output.write('\n');

@@ -30,9 +30,9 @@ export function serverClerkClient(settings: ClerkSettings, store: CredentialStor
   };
   const clerk: ClerkClient = new ClerkClient(settings, {
     reloadCredentials: fromStore,
-    onTokenRotated: (token) => {
+    onTokenRotated: (token, previous) => {
       try {
-        store.rotate(host, clerk.sessionId, token);
+        store.rotate(host, previous, token);
       } catch (error) {
         log(`could not save the rotated client token to ${store.path}: ${error instanceof Error ? error.message : String(error)}`, clerk);
       }
@@ -62,15 +62,16 @@ export function serverClerkClient(settings: ClerkSettings, store: CredentialStor
 
 async function exchangeTicketAtStart(settings: ClerkSettings, clerk: ClerkClient, store: CredentialStore, ticket: string, stored: StoredCredentials | undefined): Promise<void> {
   try {
-    // A client of its own: the server's waits for this task, so it cannot be the one doing it.
-    const exchange = new ClerkClient(settings);
+    // A client of its own: the server's waits for this task, so it cannot be the one doing it. The
+    // sign-in starts a new Clerk client, which has none of CLERK_SESSION_ID's sessions.
+    const exchange = new ClerkClient({ ...settings, sessionId: undefined });
     const saved = await saveSignIn(exchange, store, await signInWithTicket(exchange, ticket), sha256(ticket));
     clerk.useCredentials({ clientToken: saved.clientToken, sessionId: settings.sessionId ?? saved.sessionId });
     log(`signed in with CLERK_SIGN_IN_TICKET; credentials saved to ${store.path}`);
   } catch (error) {
     const reason = `the sign-in ticket in CLERK_SIGN_IN_TICKET was not accepted: ${signInRefusal(error)}`;
     if (stored) {
-      clerk.useCredentials({ clientToken: stored.clientToken, sessionId: stored.sessionId });
+      clerk.useCredentials({ clientToken: stored.clientToken, sessionId: settings.sessionId ?? stored.sessionId });
       log(`${reason} Using the credentials saved earlier instead.`, clerk);
     } else {
       clerk.setNoTokenReason(clerk.redact(reason));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isRecord } from '../clerk/client.js';
@@ -33,6 +33,10 @@ export function credentialsPath(env: Env): string {
   return join(base, 'clerk-invitations-mcp', 'credentials.json');
 }
 
+// How long a writer waits for another's lock, and when a lock is deemed left by a dead process.
+const LOCK_POLL_MS = 10;
+const LOCK_STALE_MS = 2_000;
+
 // Permissions mean little on Windows; everywhere else they are what keeps the token private.
 const CHECK_MODES = process.platform !== 'win32';
 
@@ -51,29 +55,63 @@ export class CredentialStore {
 
   /** Saves (or replaces) the entry for `host`. */
   set(host: string, credentials: StoredCredentials): void {
-    const file = this.#read();
-    file.hosts[host] = credentials;
-    this.#write(file);
+    this.#update((file) => {
+      file.hosts[host] = credentials;
+      return file;
+    });
   }
 
   /**
-   * Replaces the client token of the entry for `host` after Clerk rotated it, if that entry is still
-   * the sign-in of `sessionId` (a new login in the meantime wins).
+   * Replaces the client token of the entry for `host` after Clerk rotated `previous` into
+   * `clientToken`, if the entry still holds `previous` (a new login in the meantime wins).
    */
-  rotate(host: string, sessionId: string | undefined, clientToken: string): void {
-    const file = this.#read();
-    const entry = Object.hasOwn(file.hosts, host) ? file.hosts[host] : undefined;
-    if (!entry || entry.sessionId !== sessionId || entry.clientToken === clientToken) return;
-    file.hosts[host] = { ...entry, clientToken };
-    this.#write(file);
+  rotate(host: string, previous: string | undefined, clientToken: string): void {
+    this.#update((file) => {
+      const entry = Object.hasOwn(file.hosts, host) ? file.hosts[host] : undefined;
+      if (!entry || entry.clientToken !== previous || previous === clientToken) return undefined;
+      file.hosts[host] = { ...entry, clientToken };
+      return file;
+    });
   }
 
   /** Removes the entry for `host`; true if there was one. */
   delete(host: string): boolean {
-    const file = this.#read();
-    if (!Object.hasOwn(file.hosts, host)) return false;
-    this.#write({ version: 1, hosts: Object.fromEntries(Object.entries(file.hosts).filter(([name]) => name !== host)) });
-    return true;
+    let found = false;
+    this.#update((file) => {
+      found = Object.hasOwn(file.hosts, host);
+      return found ? { version: 1, hosts: Object.fromEntries(Object.entries(file.hosts).filter(([name]) => name !== host)) } : undefined;
+    });
+    return found;
+  }
+
+  /**
+   * Read, change, replace, under a lock file: a server writing back a rotated token and a `login`
+   * in a terminal must not each write the file as it was before the other's change.
+   * `change` returns the new contents, or undefined for no change.
+   */
+  #update(change: (file: StoreFile) => StoreFile | undefined): void {
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.#checkDirectory(dir);
+    const lock = `${this.path}.lock`;
+    let fd: number | undefined;
+    for (let waited = 0; fd === undefined; waited += LOCK_POLL_MS) {
+      try {
+        fd = openSync(lock, 'wx', 0o600);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'EEXIST') throw new ConfigError(`Cannot lock the credentials file ${this.path}: ${reason(error)}`);
+        // A lock left by a process that died is taken over after a while; none is held that long.
+        if (waited >= LOCK_STALE_MS) rmSync(lock, { force: true });
+        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_POLL_MS);
+      }
+    }
+    try {
+      const next = change(this.#read());
+      if (next) this.#write(next);
+    } finally {
+      closeSync(fd);
+      rmSync(lock, { force: true });
+    }
   }
 
   #read(): StoreFile {
@@ -85,7 +123,7 @@ export class CredentialStore {
       throw new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
     }
     if (!stats.isFile()) throw new ConfigError(`The credentials file ${this.path} is not a regular file: remove it and run clerk-invitations-mcp login again.`);
-    this.#checkPrivate(dirname(this.path), lstatSync(dirname(this.path)), 0o700);
+    this.#checkDirectory(dirname(this.path));
     this.#checkPrivate(this.path, stats, 0o600);
     let parsed: unknown;
     try {
@@ -111,10 +149,14 @@ export class CredentialStore {
     }
   }
 
+  /** The folder, followed if it is a link (dotfile managers link it): a private directory of the user's. */
+  #checkDirectory(dir: string): void {
+    const stats = statSync(dir);
+    if (!stats.isDirectory()) throw new ConfigError(`${dir} is not a directory: remove it and run clerk-invitations-mcp login again.`);
+    this.#checkPrivate(dir, stats, 0o700);
+  }
+
   #write(file: StoreFile): void {
-    const dir = dirname(this.path);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.#checkPrivate(dir, lstatSync(dir), 0o700);
     // Written beside the target then renamed over it: a crash leaves the old file or the new one, never half.
     const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const fd = openSync(temp, 'wx', 0o600);

@@ -29,6 +29,8 @@ export class EarlyStdio {
   readonly #lines: string[] = [];
   readonly #answered = new Set<string | number>();
   #pending: Buffer = Buffer.alloc(0);
+  // Chunks read after the reader stopped looking: joined once, at the handover.
+  readonly #unread: Buffer[] = [];
   #looking = true;
   #initialized = false;
   #ended = false;
@@ -43,9 +45,11 @@ export class EarlyStdio {
     this.#timer = setTimeout(() => this.#stopLooking(), IDLE_HANDOVER_MS);
     process.stdin.on('data', this.#onData);
     process.stdin.once('end', this.#onEnd);
-    // Nothing is in flight yet: a stop request can be obeyed at once.
+    // Nothing is in flight yet: a stop request, or a client gone (EPIPE), can be obeyed at once.
     process.once('SIGTERM', exitNow);
     process.once('SIGINT', exitNow);
+    process.stdin.on('error', exitNow);
+    process.stdout.on('error', exitNow);
   }
 
   /** Stops reading and returns what the real transport must process first. */
@@ -55,7 +59,9 @@ export class EarlyStdio {
     process.stdin.off('end', this.#onEnd);
     process.off('SIGTERM', exitNow);
     process.off('SIGINT', exitNow);
-    return { lines: this.#lines, rest: this.#pending, answered: this.#answered, ended: this.#ended };
+    process.stdin.off('error', exitNow);
+    process.stdout.off('error', exitNow);
+    return { lines: this.#lines, rest: Buffer.concat([this.#pending, ...this.#unread]), answered: this.#answered, ended: this.#ended };
   }
 
   readonly #onEnd = (): void => {
@@ -64,6 +70,7 @@ export class EarlyStdio {
   };
 
   readonly #onData = (chunk: Buffer): void => {
+    if (!this.#looking) return void this.#unread.push(chunk);
     this.#pending = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : chunk;
     while (this.#looking) {
       const end = this.#pending.indexOf(0x0a);

@@ -238,7 +238,8 @@ export class StdioTransport implements Transport {
  * `onClose` once. A second signal ends the process at once. stdout carries protocol messages only.
  */
 export async function serveStdio(server: McpServer, onClose: () => Promise<void>, takeBacklog?: () => Backlog, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
-  const transport = new StdioTransport(process.stdin, batched(process.stdout), { takeBacklog });
+  const out = batched(process.stdout);
+  const transport = new StdioTransport(process.stdin, out, { takeBacklog });
   let closing = false;
   const close = async (graceful: boolean): Promise<void> => {
     if (closing) return;
@@ -246,6 +247,8 @@ export async function serveStdio(server: McpServer, onClose: () => Promise<void>
     const unanswered = graceful ? await transport.drain(graceMs) : 0;
     if (unanswered > 0) log(`stopping with ${unanswered} request(s) unanswered after ${graceMs} ms`);
     await server.close().catch(() => undefined);
+    // Answers that finished together may still wait in `out` for the previous write: let them out.
+    if (graceful) await new Promise<void>((resolve) => out.end(() => resolve()));
     await onClose();
   };
   await server.connect(transport);

@@ -114,6 +114,19 @@ describe('stopping (the built server)', () => {
     expect(await s.exited).toBe(0);
   });
 
+  it('writes out every answer that finished together before it exits, when stdin closes', async () => {
+    // Every call waits for the sign-in ticket's exchange; its refusal answers them all in one go.
+    fake = await startFakeClerk((req): Reply => (req.path === '/v1/client/sign_ins' ? { status: 422, delayMs: 300, json: { errors: [{ code: 'ticket_invalid' }] } } : { status: 500 }));
+    const s = (server = startRawServer({ CLERK_FRONTEND_API_URL: fake.url, CLERK_SIGN_IN_TICKET: 'ticket_refused' }));
+    await initialize(s);
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    for (const id of ids) s.send(callTool(id, 'getOrganizationInvitations', list(`org_${id}`)));
+    await expect.poll(() => fake!.requests.length).toBe(1);
+    s.child.stdin.end();
+    expect(await s.exited).toBe(0);
+    expect(s.messages().map((m) => m.id).filter((id) => ids.includes(String(id))).sort()).toEqual(ids);
+  });
+
   it('exits 0 at once when its client stops reading (EPIPE on stdout)', async () => {
     const s = await start();
     s.child.stdout.destroy();
