@@ -1,13 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, baseEnv } from './helpers/cli.js';
 
-// The built bin, as a desktop client runs it (npm test builds before running the tests).
-const BIN = join(import.meta.dirname, '../dist/index.js');
-const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
 const ALL = 'createOrganizationInvitations, getOrganizationInvitations, bulkCreateOrganizationInvitations, getAllPendingOrganizationInvitations, revokePendingOrganizationInvitation';
 
 function run(args: string[], env: Record<string, string> = {}) {

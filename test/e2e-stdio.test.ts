@@ -5,13 +5,10 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, baseEnv } from './helpers/cli.js';
 import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 
-// The built bin, as a desktop client runs it (npm test builds before running the tests).
-const BIN = join(import.meta.dirname, '../dist/index.js');
 const KEY = 'pk_test_ZXhhbXBsZS5hY2NvdW50cy5kZXYk';
-// A clean environment: nothing of the developer's own Clerk settings (or stored sign-ins) leaks into a test.
-const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cim-e2e-config-')) };
 
 function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, input: '', encoding: 'utf8', timeout: 15_000 });

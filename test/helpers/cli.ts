@@ -6,6 +6,8 @@ import { CredentialStore, credentialsPath } from '../../src/credentials/store.js
 
 /** The built bin (npm test builds before running the tests). */
 export const BIN = join(import.meta.dirname, '../../dist/index.js');
+/** A clean environment: nothing of the developer's own Clerk settings or stored sign-ins leaks into a test. */
+export const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cim-test-config-')) };
 
 export interface CliRun {
   readonly code: number | null;

@@ -1,12 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { BIN, baseEnv } from './cli.js';
 
-/** The built bin, as an MCP client runs it (npm test builds before running the tests). */
-export const BIN = join(import.meta.dirname, '../../dist/index.js');
-/** A clean environment: nothing of the developer's own Clerk settings leaks into a test. */
-export const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cim-raw-config-')) };
+export { BIN, baseEnv };
 
 export interface Message {
   readonly jsonrpc: string;
