@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './config.js';
 import { ConfigError, UsageError } from './errors.js';
+import { command as named, commandName } from './invocation.js';
 import { VERSION } from './version.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -73,9 +74,11 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
   for (const flag of ['read-only', 'no-confirm'] as const) {
     if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
   }
-  const sandbox = values.sandbox || ['1', 'true', 'yes'].includes((env.CLERK_SANDBOX ?? '').trim().toLowerCase());
+  // Read (and refused when unclear) only for the server, like the other switches: a server with a
+  // key must never talk to real Clerk because CLERK_SANDBOX=on was misread as off.
+  const sandbox = values.sandbox || (command === 'serve' && envSwitch(env, 'CLERK_SANDBOX', false));
   if (values.sandbox && command !== 'serve') {
-    throw new UsageError(`--sandbox starts the MCP server on its own simulator; to try ${command} without Clerk, run \`clerk-invitations-mcp sandbox\` in another terminal and follow what it prints.`);
+    throw new UsageError(`--sandbox starts the MCP server on its own simulator; to try ${command} without Clerk, run \`${named('sandbox')}\` in another terminal and follow what it prints.`);
   }
   return {
     command,
@@ -137,19 +140,31 @@ function envSwitch(env: Readonly<Record<string, string | undefined>>, name: stri
   throw new ConfigError(`${name} must be 1 or 0 (true/false, yes/no, on/off)`);
 }
 
-export const HELP = `clerk-invitations-mcp ${VERSION}
+const USAGE: readonly (readonly [string, string])[] = [
+  ['[--sandbox] [--capability <file>]', 'the MCP server'],
+  ['  [--read-only] [--tools <names>] [--no-confirm]', ''],
+  ['login [--identifier <email>]', 'sign in, in a terminal'],
+  ['login --ticket <sign-in token>', 'sign in without prompts'],
+  ['whoami', 'who the server acts as'],
+  ['logout', 'sign out and forget'],
+  ['sandbox [--port <n>]', 'a simulated Clerk to sign in to'],
+  ['--help | --version', ''],
+];
+
+// One line per form, the descriptions aligned whatever the length of the command's name.
+function usage(name: string): string {
+  const lines = USAGE.map(([args, what]) => [args.startsWith('  ') ? `${' '.repeat(name.length)} ${args.trim()}` : `${name} ${args}`, what] as const);
+  const width = Math.max(...lines.map(([form]) => form.length));
+  return lines.map(([form, what]) => `  ${what ? `${form.padEnd(width)}  ${what}` : form}`).join('\n');
+}
+
+/** --help, naming the commands as this process was started (`node dist/index.js login` from a checkout). */
+export const helpText = (name: string = commandName()): string => `clerk-invitations-mcp ${VERSION}
 An MCP server (stdio) for Clerk organization invitations, through Clerk's Frontend API.
 MCP clients start it as a subprocess; it speaks MCP on stdin/stdout and logs to stderr.
 
 Usage:
-  clerk-invitations-mcp [--sandbox] [--capability <file>]    the MCP server
-                      [--read-only] [--tools <names>] [--no-confirm]
-  clerk-invitations-mcp login [--identifier <email>]         sign in, in a terminal
-  clerk-invitations-mcp login --ticket <sign-in token>       sign in without prompts
-  clerk-invitations-mcp whoami                               who the server acts as
-  clerk-invitations-mcp logout                               sign out and forget
-  clerk-invitations-mcp sandbox [--port <n>]                 a simulated Clerk to sign in to
-  clerk-invitations-mcp --help | --version
+${usage(name)}
 
 Commands:
   login    Signs in to your Clerk instance (from CLERK_PUBLISHABLE_KEY / CLERK_FRONTEND_API_URL
@@ -196,7 +211,7 @@ Environment:
   CLERK_CLIENT_TOKEN      Client token of a signed-in user who may manage the organization's
                           members. Comes before the credentials file, and is never written to
                           it. Without it and without a login, the server starts, but every tool
-                          answers that you should run \`clerk-invitations-mcp login\`.
+                          answers that you should run \`${name} login\`.
   CLERK_SIGN_IN_TICKET    A sign-in token (Clerk Backend API) that the server exchanges at start
                           for a client token, saved in the credentials file; used once.
   CLERK_SESSION_ID        sess_…: which session of the client to act as (optional).
@@ -219,3 +234,6 @@ Environment:
 
 Tokens, tickets and the publishable key never appear in tool output or logs.
 `;
+
+/** --help as it reads for the installed bin. */
+export const HELP = helpText('clerk-invitations-mcp');

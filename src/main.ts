@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { bundledCapability } from './capability/bundled.js';
-import { HELP, parseCli, type CliOptions } from './cli.js';
+import { helpText, parseCli, type CliOptions } from './cli.js';
+import { nameCommandsAbsolutely } from './invocation.js';
 import { settingsFromEnv } from './config.js';
 import { log } from './log.js';
 import { recordedAnswers } from './startup/early-answers.js';
@@ -13,7 +14,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Runs the command line: help, version, a terminal command, or the stdio server (optionally against the sandbox). */
 export async function main(argv: readonly string[], env: Env): Promise<void> {
   const cli = parseCli(argv, env);
-  if (cli.help) return void process.stdout.write(HELP);
+  if (cli.help) return void process.stdout.write(helpText());
+  // A server runs in its MCP client's working directory: its messages name commands by absolute path.
+  nameCommandsAbsolutely(cli.command === 'serve');
   if (cli.version) return void process.stdout.write(`${VERSION}\n`);
   // Terminal commands are loaded only when used: the server starts without them.
   const print = (line: string): void => void process.stdout.write(`${line}\n`);

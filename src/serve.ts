@@ -8,6 +8,7 @@ import { log, logUnhandledRejections } from './log.js';
 import { createServer } from './server.js';
 import type { Backlog } from './startup/early-stdio.js';
 import { serveStdio } from './transports/stdio.js';
+import { command } from './invocation.js';
 
 export interface ServeOptions {
   readonly cli: CliOptions;
@@ -38,7 +39,7 @@ export async function serve({ cli, capability, settings, takeBacklog }: ServeOpt
     const store = new CredentialStore(credentialsPath(env));
     const chosen = serverClerkClient(settings, store, env.CLERK_SIGN_IN_TICKET?.trim() || undefined);
     clerk = chosen.clerk;
-    if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`clerk-invitations-mcp login\` (or set CLERK_CLIENT_TOKEN).`);
+    if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`${command('login')}\` (or set CLERK_CLIENT_TOKEN).`);
   }
   logUnhandledRejections(clerk);
   const server = createServer({ capability, clerk, confirm: cli.confirm });

@@ -79,7 +79,7 @@ describe('CredentialStore', () => {
     const store = freshStore();
     mkdirSync(join(store.path, '..'), { recursive: true, mode: 0o700 });
     writeFileSync(store.path, '{"version":1,"hosts":', { mode: 0o600 });
-    expect(() => store.get(HOST)).toThrow(/is damaged .*remove it and run clerk-invitations-mcp login again/);
+    expect(() => store.get(HOST)).toThrow(/is damaged .*remove it and run .+ login again/);
     writeFileSync(store.path, '{"version":1,"hosts":{"h":{"clientToken":1}}}', { mode: 0o600 });
     expect(() => store.get('h')).toThrow(/not in the expected format/);
   });

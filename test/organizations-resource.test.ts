@@ -61,7 +61,7 @@ describe('the clerk://organizations resource', () => {
     fake = await startFakeClerk(() => ({ status: 401, json: clerkErrors({ code: 'signed_out', long_message: `signed out ${CLIENT_TOKEN}` }) }));
     connected = await connect({ baseUrl: fake.url });
     const read = connected.client.readResource({ uri: 'clerk://organizations' });
-    await expect(read).rejects.toThrow(/reading clerk:\/\/organizations failed: Clerk answered 401 Unauthorized to GET \/v1\/me\/organization_memberships[\s\S]*clerk-invitations-mcp login/);
+    await expect(read).rejects.toThrow(/reading clerk:\/\/organizations failed: Clerk answered 401 Unauthorized to GET \/v1\/me\/organization_memberships[\s\S]*sign in again with `.+ login`/);
     await expect(read).rejects.not.toThrow(CLIENT_TOKEN);
   });
 });

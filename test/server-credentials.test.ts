@@ -85,7 +85,7 @@ describe('where the server gets its client token', () => {
     const { connected, fake } = await serve(list);
     const result = await connected.call('getOrganizationInvitations', LIST);
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/no Clerk client token: run `clerk-invitations-mcp login` in a terminal, or set CLERK_CLIENT_TOKEN/);
+    expect(text(result)).toMatch(/no Clerk client token: run `.+ login` in a terminal, or set CLERK_CLIENT_TOKEN/);
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -151,7 +151,7 @@ describe('where the server gets its client token', () => {
     connected = await connectClerk(clerk);
     const result = await connected.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:basic_member' });
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/clerk-invitations-mcp login/);
+    expect(text(result)).toMatch(/sign in again with `.+ login`/);
     expect(fake.requests).toHaveLength(1);
   });
 

@@ -61,7 +61,7 @@ describe('whoami', () => {
   it('says how to sign in when nobody is', async () => {
     const { env } = freshConfig();
     const run = await runCli(['whoami', ...at()], env);
-    expect(run.stderr).toBe(`clerk-invitations-mcp: not signed in to ${sandbox.url}: run \`clerk-invitations-mcp login\`.\n`);
+    expect(run.stderr).toBe(`clerk-invitations-mcp: not signed in to ${sandbox.url}: run \`node dist/index.js login\`.\n`);
     expect(run.stdout).toBe('');
     expect(run.code).toBe(1);
   });
@@ -104,7 +104,7 @@ describe('the sandbox command', () => {
     const ticketLine = await new Promise<string>((resolve) => {
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString('utf8');
-        const line = out.match(/clerk-invitations-mcp login --frontend-api-url (\S+) --ticket (\S+)\n/);
+        const line = out.match(/node dist\/index\.js login --frontend-api-url (\S+) --ticket (\S+)\n/);
         if (line) resolve(line[0]);
       });
     });

@@ -4,6 +4,7 @@ import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabe
 import { encodeForm, type FormValue } from './form.js';
 import { Limiter } from './limiter.js';
 import { nodeFetch } from './node-fetch.js';
+import { command } from '../invocation.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = FormValue;
@@ -212,7 +213,7 @@ export class ClerkClient {
     if (!this.#token && !request.anonymous) this.#reload();
     if (!this.#token && !request.anonymous) {
       const reason = this.#noTokenReason ?? 'no Clerk client token';
-      throw new ClerkRequestError(label, 'no-token', `${reason}: run \`clerk-invitations-mcp login\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`, false);
+      throw new ClerkRequestError(label, 'no-token', `${reason}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`, false);
     }
     // One signal for the call, aborted by the caller's cancel or by the deadline: cheaper, in a
     // burst, than AbortSignal.timeout() and AbortSignal.any() on every call.

@@ -1,3 +1,5 @@
+import { command } from '../invocation.js';
+
 /** One entry of Clerk's `errors` array. */
 export interface ClerkErrorItem {
   readonly code: string;
@@ -72,7 +74,7 @@ function hintFor(error: ClerkApiError): string | undefined {
   }
   switch (error.status) {
     case 401:
-      return 'The client token is invalid or expired, or the session was signed out: sign in again with `clerk-invitations-mcp login` in a terminal (or set a fresh CLERK_CLIENT_TOKEN); with several sessions, check CLERK_SESSION_ID.';
+      return `The client token is invalid or expired, or the session was signed out: sign in again with \`${command('login')}\` in a terminal (or set a fresh CLERK_CLIENT_TOKEN); with several sessions, check CLERK_SESSION_ID.`;
     case 403: {
       const permissions = error.errors.flatMap((e) => (Array.isArray(e.meta?.permissions) ? e.meta.permissions : []));
       const missing = permissions.length ? permissions.join(', ') : 'org:sys_memberships:manage';

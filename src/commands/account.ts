@@ -4,6 +4,7 @@ import { settingsFromEnv } from '../config.js';
 import { serverClerkClient } from '../credentials/session.js';
 import { CredentialStore, credentialsPath } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
+import { command } from '../invocation.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -13,7 +14,7 @@ export async function whoami(env: Env, out: (line: string) => void): Promise<voi
   const store = new CredentialStore(credentialsPath(env));
   // The same credentials the server would use, in the same order.
   const { clerk, source } = serverClerkClient(settings, store, undefined);
-  if (source === 'none') throw new CommandError(`not signed in to ${settings.baseUrl}: run \`clerk-invitations-mcp login\`.`);
+  if (source === 'none') throw new CommandError(`not signed in to ${settings.baseUrl}: run \`${command('login')}\`.`);
   try {
     const user = await sessionUser(clerk, clerk.sessionId);
     const memberships = await listMemberships(clerk);
@@ -28,7 +29,7 @@ export async function whoami(env: Env, out: (line: string) => void): Promise<voi
     const others = memberships.length - manageable.length;
     if (others > 0) out(`Also a member of ${others} organization(s) without permission to manage members.`);
   } catch (error) {
-    const hint = error instanceof ClerkApiError && error.status === 401 ? ' Sign in again with `clerk-invitations-mcp login`.' : '';
+    const hint = error instanceof ClerkApiError && error.status === 401 ? ` Sign in again with \`${command('login')}\`.` : '';
     throw new CommandError(`whoami failed: ${clerk.redact(signInRefusal(error))}${hint}`, 1, { cause: error });
   }
 }

@@ -1,5 +1,6 @@
 import { SANDBOX_SIGN_IN } from '../cli.js';
 import { startSandbox } from '../sandbox/simulator.js';
+import { command } from '../invocation.js';
 
 export const DEFAULT_SANDBOX_PORT = 4599;
 
@@ -9,10 +10,10 @@ export async function runSandbox(port: number | undefined, out: (line: string) =
   out(`Clerk sandbox (a simulated Frontend API) at ${sandbox.url}; Ctrl-C stops it.`);
   out('');
   out('Sign in from another terminal, then check:');
-  out(`  clerk-invitations-mcp login --frontend-api-url ${sandbox.url}`);
-  out(`  clerk-invitations-mcp whoami --frontend-api-url ${sandbox.url}`);
+  out(`  ${command('login')} --frontend-api-url ${sandbox.url}`);
+  out(`  ${command('whoami')} --frontend-api-url ${sandbox.url}`);
   out(`Or without prompts, with a single-use sign-in ticket for admin@sandbox.test:`);
-  out(`  clerk-invitations-mcp login --frontend-api-url ${sandbox.url} --ticket ${sandbox.issueSignInTicket()}`);
+  out(`  ${command('login')} --frontend-api-url ${sandbox.url} --ticket ${sandbox.issueSignInTicket()}`);
   out(`MCP clients then run the server with CLERK_FRONTEND_API_URL=${sandbox.url}.`);
   out('');
   out(SANDBOX_SIGN_IN);

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isRecord } from '../clerk/client.js';
 import { ConfigError } from '../errors.js';
+import { command } from '../invocation.js';
 
 /** What `login` keeps for one Frontend API host. */
 export interface StoredCredentials {
@@ -122,17 +123,17 @@ export class CredentialStore {
       if (isNotFound(error)) return { version: 1, hosts: Object.create(null) as Record<string, StoredCredentials> };
       throw new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
     }
-    if (!stats.isFile()) throw new ConfigError(`The credentials file ${this.path} is not a regular file: remove it and run clerk-invitations-mcp login again.`);
+    if (!stats.isFile()) throw new ConfigError(`The credentials file ${this.path} is not a regular file: remove it and run ${command('login')} again.`);
     this.#checkDirectory(dirname(this.path));
     this.#checkPrivate(this.path, stats, 0o600);
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(this.path, 'utf8'));
     } catch (error) {
-      throw new ConfigError(`The credentials file ${this.path} is damaged (${reason(error)}): remove it and run clerk-invitations-mcp login again.`);
+      throw new ConfigError(`The credentials file ${this.path} is damaged (${reason(error)}): remove it and run ${command('login')} again.`);
     }
     const hosts = parseHosts(parsed);
-    if (!hosts) throw new ConfigError(`The credentials file ${this.path} is not in the expected format: remove it and run clerk-invitations-mcp login again.`);
+    if (!hosts) throw new ConfigError(`The credentials file ${this.path} is not in the expected format: remove it and run ${command('login')} again.`);
     return { version: 1, hosts };
   }
 
@@ -140,7 +141,7 @@ export class CredentialStore {
     if (!CHECK_MODES) return;
     const uid = process.getuid?.();
     if (uid !== undefined && stats.uid !== uid) {
-      throw new ConfigError(`${path} belongs to another user (uid ${stats.uid}): the Clerk client token must be yours alone. Remove it and run clerk-invitations-mcp login again.`);
+      throw new ConfigError(`${path} belongs to another user (uid ${stats.uid}): the Clerk client token must be yours alone. Remove it and run ${command('login')} again.`);
     }
     // Any permission for group or others is too loose: the file holds a token that acts as the user.
     if ((stats.mode & 0o077) !== 0) {
@@ -152,7 +153,7 @@ export class CredentialStore {
   /** The folder, followed if it is a link (dotfile managers link it): a private directory of the user's. */
   #checkDirectory(dir: string): void {
     const stats = statSync(dir);
-    if (!stats.isDirectory()) throw new ConfigError(`${dir} is not a directory: remove it and run clerk-invitations-mcp login again.`);
+    if (!stats.isDirectory()) throw new ConfigError(`${dir} is not a directory: remove it and run ${command('login')} again.`);
     this.#checkPrivate(dir, stats, 0o700);
   }
 
