@@ -87,6 +87,13 @@ describe('Clerk\'s codes on the invitation calls', () => {
     expect(message).not.toContain('Check organization_id');
   });
 
+  it('gives the role hint for a role Clerk refuses, not for a missing one', () => {
+    expect(refusal(422, { code: 'form_param_value_invalid', meta: { param_name: 'role' } })).toContain('Hint: This Clerk instance does not know the role given');
+    const missing = refusal(422, { code: 'form_param_missing', meta: { param_name: 'role' } });
+    expect(missing).toContain('Hint: Check the argument "role".');
+    expect(missing).not.toContain('does not know');
+  });
+
   it('says "a moment" for a Retry-After that does not parse', () => {
     const error = new ClerkApiError({ method: 'GET', path: '/v1/x' }, 429, [{ code: 'too_many_requests' }], undefined, 0, 'soon');
     expect(describeFailure('t', error)).toContain('wait a moment before trying again.');

@@ -114,7 +114,8 @@ const HINT_BY_CODE: Readonly<Record<string, (item: ClerkErrorItem, error: ClerkA
 
 /** An unknown role: Clerk names the parameter (`meta.param_name`), and the hint names the role and where the roles are listed. */
 function roleHint(error: ClerkApiError): string | undefined {
-  if (!error.errors.some((e) => e.meta?.param_name === 'role')) return undefined;
+  // A missing or misspelt parameter is another matter: the 422 hint names it.
+  if (!error.errors.some((e) => e.meta?.param_name === 'role' && e.code !== 'form_param_missing' && e.code !== 'form_param_unknown')) return undefined;
   const role = error.sent.role === undefined ? 'the role given' : `the role ${JSON.stringify(error.sent.role)}`;
   return `This Clerk instance does not know ${role}: use one of its role keys. The default roles are org:admin and org:member (org:basic_member on older instances); GET /v1/organizations/{organization_id}/roles on the Frontend API, or the Clerk Dashboard (Organizations → Roles), lists the organization's roles.`;
 }
