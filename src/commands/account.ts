@@ -5,11 +5,14 @@ import { serverClerkClient } from '../credentials/session.js';
 import { CredentialStore, credentialsPath } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
 import { command } from '../invocation.js';
+import { printable } from './printable.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** `clerk-invitations-mcp whoami`: the host, user, session and manageable organizations, on stdout. */
-export async function whoami(env: Env, out: (line: string) => void): Promise<void> {
+export async function whoami(env: Env, print: (line: string) => void): Promise<void> {
+  // Every line carries what Clerk says (names, emails, roles): escaped, as terminal escapes can hide there.
+  const out = (line: string): void => print(printable(line));
   const settings = settingsFromEnv(env);
   const store = new CredentialStore(credentialsPath(env));
   // The same credentials the server would use, in the same order.
@@ -30,7 +33,7 @@ export async function whoami(env: Env, out: (line: string) => void): Promise<voi
     if (others > 0) out(`Also a member of ${others} organization(s) without permission to manage members.`);
   } catch (error) {
     const hint = error instanceof ClerkApiError && error.status === 401 ? ` Sign in again with \`${command('login')}\`.` : '';
-    throw new CommandError(`whoami failed: ${clerk.redact(signInRefusal(error))}${hint}`, 1, { cause: error });
+    throw new CommandError(printable(`whoami failed: ${clerk.redact(signInRefusal(error))}${hint}`), 1, { cause: error });
   }
 }
 
