@@ -184,6 +184,32 @@ describe('writers that crashed (9.21)', () => {
     expect([store.get('https://one.example')?.clientToken, store.get('https://three.example')?.clientToken]).toEqual(['client_token_one', 'client_token_three']);
   });
 
+  it('takes over at once a lock naming this very process: writes are synchronous, so it is a dead process\'s whose pid was reused', () => {
+    const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-reused-')), 'config', 'credentials.json'));
+    store.set('https://one.example', entry('client_token_one'));
+    writeFileSync(`${store.path}.lock`, `${process.pid}\n`, { mode: 0o600 });
+    const started = Date.now();
+    store.set('https://two.example', entry('client_token_two'));
+    expect(Date.now() - started).toBeLessThan(STALL_MS);
+    expect(folder(store)).toEqual(['credentials.json']);
+  });
+
+  it('still waits for a lock whose holder is alive', () => {
+    const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-held-')), 'config', 'credentials.json'));
+    store.set('https://one.example', entry('client_token_one'));
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      writeFileSync(`${store.path}.lock`, `${live.pid}\n`, { mode: 0o600 });
+      const started = Date.now();
+      store.set('https://two.example', entry('client_token_two'));
+      // Only the old bound for a lock whose holder hangs (2 s) lets this write through.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+      expect(store.get('https://two.example')?.clientToken).toBe('client_token_two');
+    } finally {
+      live.kill('SIGKILL');
+    }
+  });
+
   it("leaves a live writer's temp file alone", () => {
     const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-live-')), 'config', 'credentials.json'));
     store.set('https://one.example', entry('client_token_one'));
