@@ -15,6 +15,9 @@ export async function whoami(env: Env, print: (line: string) => void): Promise<v
   const out = (line: string): void => print(printable(line));
   const settings = settingsFromEnv(env);
   const store = new CredentialStore(credentialsPath(env));
+  // An unusable credentials file is reported with its own fix (a chmod, moving it aside), as login
+  // does, rather than "not signed in: run login", which would refuse the same file.
+  if (!settings.clientToken) store.get(settings.baseUrl);
   // The same credentials the server would use, in the same order.
   const { clerk, source } = serverClerkClient(settings, store, undefined);
   if (source === 'none') throw new CommandError(`not signed in to ${settings.baseUrl}: run \`${command('login')}\`.`);
