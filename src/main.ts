@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { bundledCapability } from './capability/bundled.js';
 import { helpText, parseCli, type CliOptions } from './cli.js';
+import { serverInstructions } from './instructions.js';
 import { nameCommandsAbsolutely } from './invocation.js';
 import { settingsFromEnv } from './config.js';
 import { log } from './log.js';
@@ -62,7 +63,9 @@ async function serve(cli: CliOptions): Promise<void> {
   let takeBacklog: (() => Backlog) | undefined;
   if (answers) {
     await new Promise<void>((ready) => {
-      const early = new EarlyStdio(answers, capability.operations.map((op) => op.name), ready);
+      // The recorded instructions are for every tool; the served ones may be fewer.
+      const served = { ...answers, initialize: { ...answers.initialize, instructions: serverInstructions(capability.operations) } };
+      const early = new EarlyStdio(served, capability.operations.map((op) => op.name), ready);
       takeBacklog = () => early.handover();
     });
   }

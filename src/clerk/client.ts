@@ -116,6 +116,8 @@ export class ClerkClient {
   #pending: Promise<void> | undefined;
   // Why there is no token, when something more precise than "none configured" is known.
   #noTokenReason: string | undefined;
+  // Why the credential source failed when last asked (e.g. an unsafe credentials file): a whole message, fix included.
+  #sourceRefusal: string | undefined;
   // Every request holds a slot while it is in flight, so that an agent's loop cannot hammer Clerk.
   readonly #slots: Limiter;
   // Writes go one at a time: each may rotate the client token, and Clerk accepts only the current
@@ -222,8 +224,9 @@ export class ClerkClient {
     if (this.#pending) await this.#pending;
     if (!this.#token && !request.anonymous) this.#reload();
     if (!this.#token && !request.anonymous) {
-      const reason = this.#noTokenReason ?? 'no Clerk client token';
-      throw new ClerkRequestError(label, 'no-token', `${reason}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`, false);
+      // A refused credentials file says its own fix (a chmod, moving it aside): "run login" would be refused in turn.
+      const message = this.#sourceRefusal ?? `${this.#noTokenReason ?? 'no Clerk client token'}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`;
+      throw new ClerkRequestError(label, 'no-token', message, false);
     }
     // One signal for the call, aborted by the caller's cancel or by the deadline: cheaper, in a
     // burst, than AbortSignal.timeout() and AbortSignal.any() on every call.
@@ -281,9 +284,11 @@ export class ClerkClient {
   #askSource(): ClerkCredentials | undefined {
     if (!this.#reloadCredentials) return undefined;
     try {
-      return this.#reloadCredentials();
+      const credentials = this.#reloadCredentials();
+      this.#sourceRefusal = undefined;
+      return credentials;
     } catch (error) {
-      this.#noTokenReason = error instanceof Error ? error.message : String(error);
+      this.#sourceRefusal = error instanceof Error ? error.message : String(error);
       return undefined;
     }
   }
@@ -368,6 +373,8 @@ export class ClerkClient {
   }
 
   #addSecret(secret: string): void {
+    // A blank "secret" would be found between every two characters of every message.
+    if (secret.trim() === '') return;
     this.#secrets.add(secret);
     // Bounded: a long-running server rotates many times. The oldest go first, the configured ones stay.
     const keep = new Set([this.#settings.clientToken, this.#settings.publishableKey, this.#token]);

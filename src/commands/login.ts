@@ -6,6 +6,7 @@ import { saveSignIn, signInWithTicket } from '../credentials/session.js';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
 import { command } from '../invocation.js';
+import { printable } from './printable.js';
 import type { Prompter } from './prompt.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -35,7 +36,9 @@ const SECOND_FACTORS: Readonly<Record<string, (f: SignInFactor) => string>> = {
 };
 
 /** `clerk-invitations-mcp login`: a native sign-in in the terminal (or with a ticket), saved for the server. */
-export async function login(options: LoginOptions, io: Prompter): Promise<void> {
+export async function login(options: LoginOptions, terminal: Prompter): Promise<void> {
+  // What is said carries what Clerk says (names, emails, roles, messages): escaped, as terminal escapes can hide there.
+  const io: Prompter = { say: (line) => terminal.say(printable(line)), ask: (q) => terminal.ask(q), askSecret: (q) => terminal.askSecret(q), close: () => terminal.close() };
   // The sign-in starts a client of its own: an existing CLERK_CLIENT_TOKEN plays no part.
   const settings = settingsFromEnv({ ...options.env, CLERK_CLIENT_TOKEN: undefined, CLERK_SESSION_ID: undefined });
   const store = new CredentialStore(credentialsPath(options.env));
@@ -55,8 +58,9 @@ export async function login(options: LoginOptions, io: Prompter): Promise<void> 
       saved = await saveSignIn(clerk, store, await interactiveSignIn(clerk, io, options.identifier));
     }
   } catch (error) {
-    if (error instanceof CommandError) throw error;
-    throw new CommandError(`login failed: ${clerk.redact(signInRefusal(error))}`, 1, { cause: error });
+    // Some carry what Clerk sent (a sign-in status, factor names).
+    if (error instanceof CommandError) throw new CommandError(printable(error.message), error.exitCode, { cause: error.cause });
+    throw new CommandError(printable(`login failed: ${clerk.redact(signInRefusal(error))}`), 1, { cause: error });
   }
   io.say(`Signed in as ${saved.email ?? saved.userId} (${saved.userId}), session ${saved.sessionId}.`);
   io.say(`Credentials saved to ${store.path}; the server uses them for ${settings.baseUrl}.`);

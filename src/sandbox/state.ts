@@ -77,10 +77,10 @@ export interface Organization {
 /** Shaped as Clerk's `Client.OrganizationInvitation`. */
 export type Invitation = ReturnType<typeof newInvitation>;
 
-export function newInvitation(org: Organization, email: string, role: Role, status: InvitationStatus, createdAt: number) {
+export function newInvitation(org: Organization, email: string, role: Role, status: InvitationStatus, createdAt: number, id = newId('orginv')) {
   return {
     object: 'organization_invitation' as const,
-    id: newId('orginv'),
+    id,
     email_address: email,
     role,
     role_name: ROLE_NAMES[role],
@@ -236,6 +236,13 @@ function organization(id: string, name: string, slug: string, createdAt: number,
   };
 }
 
+/**
+ * A seeded invitation's id, the same in every sandbox (`orginv_sandboxalice000000000000000` for
+ * alice@…), so that a one-shot command can revoke one it was told about in advance. Shaped like
+ * Clerk's ids; invitations created at run time get random ones.
+ */
+const seededInvitationId = (email: string): string => `orginv_${`sandbox${email.split('@')[0] ?? ''}`.padEnd(27, '0')}`;
+
 export function createState(): State {
   const now = Date.now();
   const ago = (days: number): number => now - days * DAY_MS;
@@ -268,7 +275,7 @@ export function createState(): State {
     lockouts: new Map(),
     tickets: new Map(),
     orgs: new Map([sandbox, readonly].map((org) => [org.data.id, org])),
-    invitations: seeds.map(([org, email, role, status, daysAgo]) => newInvitation(org, email, role, status, ago(daysAgo))),
+    invitations: seeds.map(([org, email, role, status, daysAgo]) => newInvitation(org, email, role, status, ago(daysAgo), seededInvitationId(email))),
   };
   registerClient(state, client);
   return state;
