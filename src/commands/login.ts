@@ -46,7 +46,7 @@ export async function login(options: LoginOptions, terminal: Prompter): Promise<
   store.get(settings.baseUrl);
   const clerk = new ClerkClient(settings);
   io.say(`Signing in to ${settings.baseUrl}`);
-  io.say(prerequisites());
+  for (const line of prerequisites()) io.say(line);
   let saved: StoredCredentials;
   try {
     if (options.ticket) {
@@ -105,11 +105,11 @@ async function secondFactor(clerk: ClerkClient, io: Prompter, signIn: SignIn): P
 }
 
 /** What the instance must allow for a terminal sign-in (NOTES.md): said before anything is asked. */
-function prerequisites(): string {
+function prerequisites(): string[] {
   return [
     'Needs: the Native API enabled on the instance (Clerk Dashboard → Native applications; Clerk warns it bypasses browser CAPTCHA).',
     `On applications created after 2025-11-14, Device Trust asks for an email or SMS code at each new login; an instance that offers only email links needs \`${command('login')} --ticket\`.`,
-  ].join('\n');
+  ];
 }
 
 /** Picks one of the factors a terminal can handle: the only one, or the one the user chooses (default: the first). */
