@@ -45,6 +45,8 @@ function follow(commandLine: string, env: Record<string, string>, input = ''): P
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command that exits before reading its stdin (chmod) closes the pipe: EPIPE there is no failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
