@@ -75,7 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url: `http://${host}:${port}`,
     get clientToken() {
-      return client.tokens.current;
+      return client.token;
     },
     sessionId: session.id,
     sessionJwt: session.jwt,

@@ -55,16 +55,16 @@ describe('token rotation under concurrency', () => {
   });
 
   it('keeps the newer token when an answer sent with an older one arrives last', async () => {
-    // Rotates like Clerk (and the sandbox): every write mints a new token, the current and the
-    // previous one are accepted, and every answer carries the token current when it was made.
-    let tokens = { current: 'token_0', previous: 'token_0' };
+    // Rotates like the sandbox: every write mints a new token, only the current one is accepted,
+    // and every answer carries the token current when it was made.
+    let tokens = { current: 'token_0' };
     let minted = 0;
     let releaseSlowRead = (): void => undefined;
     const slowRead = new Promise<void>((resolve) => (releaseSlowRead = resolve));
     fake = await startFakeClerk((req, hit): Reply => {
       const token = String(req.headers.authorization).replace('Bearer ', '');
-      if (token !== tokens.current && token !== tokens.previous) return { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) };
-      if (req.method === 'POST') tokens = { current: `token_${++minted}`, previous: tokens.current };
+      if (token !== tokens.current) return { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) };
+      if (req.method === 'POST') tokens = { current: `token_${++minted}` };
       const reply = { json: envelope(req.method === 'POST' ? invitation() : []), headers: { authorization: tokens.current } };
       return hit === 1 ? { ...reply, until: slowRead } : reply;
     });
