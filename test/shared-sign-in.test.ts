@@ -53,16 +53,21 @@ describe('one stored sign-in shared by several servers', () => {
   it('3 servers, 30 interleaved creates and lists: all succeed, and the file ends with a token Clerk accepts', async () => {
     const { env, store } = await signedIn();
     const mcp = await startServers(3, env);
-    const results: CallToolResult[] = [];
-    // Round-robin over the servers, a create then a list on the next server, and so on: each
-    // server's token goes stale as soon as another one writes.
+    // Each server reads the file once it is first used: use each, so that all start from one token.
+    const results: CallToolResult[] = await Promise.all(mcp.map(list));
+    // Then A creates, B creates twice, A lists; then the same with the next pair of servers. A server's
+    // token goes stale as soon as another one writes, and B's second write rotates a token that
+    // the file never held.
+    let created = 0;
     for (let i = 0; i < 30; i++) {
-      const server = mcp[i % 3]!;
-      results.push(await (i % 2 === 0 ? create(server, i) : list(server)));
+      const round = Math.floor(i / 4);
+      const step = i % 4;
+      const server = mcp[(round + (step === 1 || step === 2 ? 1 : 0)) % 3]!;
+      results.push(await (step === 3 ? list(server) : create(server, created++)));
     }
     expect(failures(results)).toEqual([]);
     const pending = (await list(mcp[0]!)).structuredContent as { total_count: number };
-    expect(pending.total_count).toBe(2 + 15);
+    expect(pending.total_count).toBe(2 + created);
     // A fresh command reads the file and is accepted.
     const whoami = await runCli(['whoami', ...at()], env);
     expect(whoami.stderr).toBe('');
