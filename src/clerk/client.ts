@@ -296,9 +296,9 @@ export class ClerkClient {
 
   /**
    * After a refused or stale answer: finds a token the call has not been sent with yet, true if it
-   * did. Ours, if another call rotated it meanwhile; else the source's, if newer. While the source
-   * still holds the token just refused, another process may be writing back the rotation that made
-   * it stale: wait for that a little (STALE_WAIT_MS) before giving up.
+   * did. Ours, if another call rotated it meanwhile; else the source's, if newer. When the token was
+   * stale and the source still holds it, another process may be writing back the rotation that
+   * made it stale: wait for that a little (STALE_WAIT_MS) before giving up.
    */
   async #recover(call: Call, signal: AbortSignal, isWrite: boolean): Promise<boolean> {
     const giveUpAt = Math.min(Date.now() + STALE_WAIT_MS, call.deadlineAt);
@@ -313,8 +313,9 @@ export class ClerkClient {
         }
         storedWasTried = credentials !== undefined && call.tried.has(credentials.clientToken);
       }
-      // A write of ours in flight may be rotating the token right now, as may another process.
-      const rotationMayCome = storedWasTried || (!isWrite && this.#writes.busy > 0);
+      // A write of ours in flight may be rotating the token right now; so may another process, if
+      // Clerk's answer says the token was stale (rather than signed out) and the file still holds it.
+      const rotationMayCome = (call.stale && storedWasTried) || (!isWrite && this.#writes.busy > 0);
       if (!rotationMayCome || Date.now() >= giveUpAt || signal.aborted) return false;
       await new Promise((resolve) => setTimeout(resolve, STALE_POLL_MS));
     }
@@ -380,6 +381,7 @@ export class ClerkClient {
       if (ky.isHTTPError(error)) {
         // A 401 says this client is not signed in: any token it carries is for a new, signed-out client.
         if (error.response.status !== 401) this.#keepRotatedToken(call, error.response);
+        else this.#noteReplacement(call, error.response);
         throw await this.#apiError(call, error.response, error);
       }
       throw this.#requestError(call, error);
@@ -393,7 +395,7 @@ export class ClerkClient {
       throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, label.method !== 'GET');
     }
     // Checked before the token is kept: a stale token's answer carries a new client's token.
-    if (!request.anonymous) this.#checkSameClient(request, body, response);
+    if (!request.anonymous) this.#checkSameClient(call, request, body, response);
     this.#keepRotatedToken(call, response);
     return { response: body.response };
   }
@@ -413,11 +415,12 @@ export class ClerkClient {
    * Clerk answers a stale token with 200 and a brand-new client without sessions: an answer for
    * another client than the pinned one, or without the session a request needs, is not ours.
    */
-  #checkSameClient(request: ClerkRequest, body: Record<string, unknown>, response: Response): void {
+  #checkSameClient(call: Call, request: ClerkRequest, body: Record<string, unknown>, response: Response): void {
     const stale = (reason: string): StaleClient => {
       // The new client's token is still a secret, though it is not ours.
       const token = bearer(response.headers.get('authorization') ?? '');
       if (token !== '') this.#addSecret(token);
+      call.stale = true;
       return new StaleClient(reason);
     };
     const client = isRecord(body.client) ? body.client : isRecord(body.response) && body.response.object === 'client' ? body.response : undefined;
@@ -426,6 +429,17 @@ export class ClerkClient {
     if (request.needsSession && !holdsSession(client, this.#sessionId)) {
       throw stale(this.#sessionId ? `with a client that has no active session ${this.#sessionId}` : 'with a client that has no active session');
     }
+  }
+
+  /**
+   * A 401 that carries another token than the one sent names a new client: the token sent was
+   * stale (rotated by someone else), not signed out. The new token is still a secret.
+   */
+  #noteReplacement(call: Call, response: Response): void {
+    const token = bearer(response.headers.get('authorization') ?? '');
+    if (token === '' || token === call.sentWith) return;
+    this.#addSecret(token);
+    call.stale = true;
   }
 
   #keepRotatedToken(call: Call, response: Response): void {
@@ -594,6 +608,8 @@ interface Call {
   sentWith?: string | undefined;
   /** Every client token an attempt of this call was sent with: a retry after a refusal needs another. */
   readonly tried: Set<string>;
+  /** Clerk's answer showed the token sent was stale (another client came back), not signed out. */
+  stale?: boolean;
   attemptStartedAt: number;
 }
 
