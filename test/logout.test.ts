@@ -111,3 +111,15 @@ describe('login again', () => {
     expect(run.stdout + run.stderr).not.toContain(clientToken);
   });
 });
+
+describe('whoami after the stored sign-in ended elsewhere', () => {
+  it('says in one line that the sign-in was replaced or ended, and how to sign in again', async () => {
+    const { env, clientToken } = await signedIn();
+    // Signed out with the same token from elsewhere: the stored token is now stale.
+    await fetch(`${sandbox.url}/v1/client?_is_native=1`, { method: 'DELETE', headers: { authorization: `Bearer ${clientToken}` } });
+    const run = await runCli(['whoami', ...at()], env);
+    expect(run.stderr).toMatch(/^clerk-invitations-mcp: whoami failed: Clerk answered GET \/v1\/client for another client \(a new one, without sessions\): this sign-in was replaced or has ended; sign in again with `node dist\/index\.js login` in a terminal\.\n$/);
+    expect(run.stdout).toBe('');
+    expect(run.code).toBe(1);
+  });
+});
