@@ -5,8 +5,8 @@ import { settingsFromEnv } from '../config.js';
 import { saveSignIn, signInWithTicket } from '../credentials/session.js';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
-import { endSession, type SessionEnding } from './account.js';
 import type { Prompter } from './prompt.js';
+import { endSession, type SessionEnding } from './account.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
