@@ -423,10 +423,12 @@ export class ClerkClient {
       call.stale = true;
       return new StaleClient(reason);
     };
-    const client = isRecord(body.client) ? body.client : isRecord(body.response) && body.response.object === 'client' ? body.response : undefined;
+    // The envelope names the client the token acted as; `GET /v1/client` answers with it too.
+    const answered = isRecord(body.response) && (body.response.object === 'client' || Array.isArray(body.response.sessions)) ? body.response : undefined;
+    const client = isRecord(body.client) ? body.client : answered;
     const id = typeof client?.id === 'string' ? client.id : undefined;
     if (this.#clientId !== undefined && id !== undefined && id !== this.#clientId) throw stale('for another client (a new one, without sessions)');
-    if (request.needsSession && !holdsSession(client, this.#sessionId)) {
+    if (request.needsSession && !holdsSession(answered ?? client, this.#sessionId)) {
       throw stale(this.#sessionId ? `with a client that has no active session ${this.#sessionId}` : 'with a client that has no active session');
     }
   }
