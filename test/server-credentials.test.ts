@@ -162,7 +162,7 @@ describe('where the server gets its client token', () => {
     chmodSync(store.path, 0o640);
     const { clerk, source } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
-    expect(source).toBe('none');
+    expect(source).toBe('refused');
     const result = await connected.call('getOrganizationInvitations', LIST);
     expect(result.isError).toBe(true);
     expect(text(result)).toContain(`Fix it with: chmod 600 '${store.path}'`);

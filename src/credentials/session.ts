@@ -8,7 +8,8 @@ import { log } from '../log.js';
 import type { CredentialStore, StoredCredentials } from './store.js';
 
 /** Where the server's client token comes from. */
-export type CredentialSource = 'CLERK_CLIENT_TOKEN' | 'CLERK_SIGN_IN_TICKET' | 'credentials file' | 'none';
+/** 'refused': the credentials file is unusable (its refusal is logged, and answered by every tool). */
+export type CredentialSource = 'CLERK_CLIENT_TOKEN' | 'CLERK_SIGN_IN_TICKET' | 'credentials file' | 'none' | 'refused';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -49,11 +50,10 @@ export function serverClerkClient(settings: ClerkSettings, store: CredentialStor
   try {
     stored = store.get(host);
   } catch (error) {
-    // The server still starts: the tools answer with this message, where the user will see it.
-    const reason = error instanceof Error ? error.message : String(error);
-    clerk.setNoTokenReason(reason);
-    log(reason);
-    return { clerk, source: 'none' };
+    // The server still starts: each tool call asks the file again and answers with its refusal
+    // (the chmod, or moving it aside), so a fix takes effect without a restart.
+    log(error instanceof Error ? error.message : String(error));
+    return { clerk, source: 'refused' };
   }
   if (ticket) {
     clerk.addSecret(ticket);
