@@ -3,7 +3,7 @@ import { activeSession } from './auth.js';
 import { fail } from './errors.js';
 import { clientObject, membershipObject } from './objects.js';
 import { Params } from './params.js';
-import type { Context } from './routes.js';
+import type { Context } from './context.js';
 import { forgetClient, membershipsOf } from './state.js';
 
 /** Without a client token Clerk has no client to show: `{ response: null, client: null }`. */

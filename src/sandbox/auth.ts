@@ -1,7 +1,7 @@
 /** Native authentication: client tokens, and the session a request acts as. */
 import type { IncomingMessage } from 'node:http';
 import { fail } from './errors.js';
-import type { Context } from './routes.js';
+import type { Context } from './context.js';
 import { newClient, registerClient, type Client, type Session, type State } from './state.js';
 
 /** The presented client token, with or without `Bearer ` (Clerk's mobile SDKs send it raw). */

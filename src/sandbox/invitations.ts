@@ -2,7 +2,7 @@
 import { activeSession } from './auth.js';
 import { fail } from './errors.js';
 import { Params } from './params.js';
-import type { Context } from './routes.js';
+import type { Context } from './context.js';
 import { isRole, MANAGE_MEMBERS, newInvitation, ROLE_NAMES, type Invitation, type Organization, type Role, type State } from './state.js';
 import type { SandboxUser } from './users.js';
 

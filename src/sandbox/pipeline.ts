@@ -4,7 +4,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { authenticate, presentedToken, requireNative } from './auth.js';
 import { ClerkFailure, fail } from './errors.js';
 import { clientObject } from './objects.js';
-import { matchRoute, type Context } from './routes.js';
+import type { Context } from './context.js';
+import { matchRoute } from './routes.js';
 import { registerClient, rotate, type Client, type State } from './state.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -3,20 +3,7 @@ import { deleteClient, getClient, listMemberships } from './account.js';
 import { fail, type ClerkFailure } from './errors.js';
 import { bulkCreateInvitations, createInvitation, listInvitations, listPending, revokeInvitation } from './invitations.js';
 import { attemptFirstFactor, attemptSecondFactor, createSignIn, prepareFirstFactor, prepareSecondFactor } from './sign-in.js';
-import type { Client, State } from './state.js';
-
-export interface Context {
-  readonly state: State;
-  /** The client the request authenticated as; a sign-in without a token sets a new one here. */
-  client: Client | undefined;
-  /** The request presented a stale or unknown token: `client` is the brand-new one that replaces it. */
-  readonly staleToken: boolean;
-  /** Set by `DELETE /v1/client`: the answer clears the token (`Authorization: Bearer `). */
-  clearToken?: boolean;
-  readonly params: Readonly<Record<string, string>>;
-  readonly query: URLSearchParams;
-  readonly form: URLSearchParams;
-}
+import type { Context } from './context.js';
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'DELETE';

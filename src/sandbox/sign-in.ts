@@ -6,7 +6,7 @@ import { requireClient } from './auth.js';
 import { fail, type ClerkFailure } from './errors.js';
 import { signInObject } from './objects.js';
 import { Params } from './params.js';
-import type { Context } from './routes.js';
+import type { Context } from './context.js';
 import { fakeJwt, MINUTE_MS, newClient, newId, newSession, randomBase62, type Client, type SignIn, type SignInStatus, type State, type Strategy, type Verification } from './state.js';
 import { SANDBOX_BACKUP_CODE, SANDBOX_CODE, SANDBOX_PASSWORD, userById, userByIdentifier, type SandboxUser } from './users.js';
 
