@@ -56,4 +56,18 @@ describe('terminal escapes in what Clerk sends', () => {
     expect(run.stderr).toContain('No such ticket\\u001b]0;owned\\u0007\\u001b[2J');
     expect(run.stdout + run.stderr).not.toMatch(STEERING);
   });
+
+  it('are shown escaped when logout reports why Clerk would not end the session', async () => {
+    const refusing: Handler = (request) =>
+      request.method === 'DELETE' && request.path === '/v1/client'
+        ? { status: 500, json: clerkErrors({ code: 'internal_clerk_error', long_message: 'Try later\u001b]0;owned\u0007\u001b[2J' }) }
+        : hostileClerk()(request);
+    fake = await startFakeClerk(refusing);
+    const { env } = freshConfig();
+    const at = ['--frontend-api-url', fake.url];
+    expect((await runCli(['login', ...at, '--ticket', 'ticket_1'], env)).code).toBe(0);
+    const run = await runCli(['logout', ...at], env);
+    expect(run.stdout + run.stderr).toContain('Try later\\u001b]0;owned\\u0007\\u001b[2J');
+    expect(run.stdout + run.stderr).not.toMatch(STEERING);
+  });
 });

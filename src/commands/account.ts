@@ -105,5 +105,6 @@ export async function endSession(settings: ClerkSettings, clientToken: string): 
 function describeEnding(ending: SessionEnding, host: string): string {
   if (ending.kind === 'ended') return `Signed out of ${host}: Clerk ended the session.`;
   if (ending.kind === 'already-ended') return `The session at ${host} had already ended.`;
-  return `Warning: could not end the session at Clerk (${ending.why}); it stays valid until it expires or is revoked in the Clerk Dashboard.`;
+  // Clerk's refusal is its own text: escaped, as whoami's lines are.
+  return `Warning: could not end the session at Clerk (${printable(ending.why)}); it stays valid until it expires or is revoked in the Clerk Dashboard.`;
 }
