@@ -4,8 +4,6 @@ import { helpText, parseCli, type CliOptions } from './cli.js';
 import { nameCommandsAbsolutely } from './invocation.js';
 import { settingsFromEnv } from './config.js';
 import { log } from './log.js';
-import { recordedAnswers } from './startup/early-answers.js';
-import { EarlyStdio, type Backlog } from './startup/early-stdio.js';
 import { selectOperations } from './tools/select.js';
 import { VERSION } from './version.js';
 
@@ -56,16 +54,6 @@ async function serve(cli: CliOptions): Promise<void> {
   }
   // With --sandbox, the URL and token come from the simulator; the other settings are checked now all the same.
   const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);
-  // The opening initialize and tools/list are answered from what the build recorded while the MCP
-  // SDK loads (startup/early-stdio.ts); only for the bundled capability, whose answers were recorded.
-  const answers = cli.capability ? undefined : recordedAnswers();
-  let takeBacklog: (() => Backlog) | undefined;
-  if (answers) {
-    await new Promise<void>((ready) => {
-      const early = new EarlyStdio(answers, capability.operations.map((op) => op.name), ready);
-      takeBacklog = () => early.handover();
-    });
-  }
   const { serve: serveMcp } = await import('./serve.js');
-  await serveMcp({ cli, capability, settings, takeBacklog });
+  await serveMcp({ cli, capability, settings });
 }
