@@ -24,6 +24,13 @@ const GATED = new Set(['tools/call', 'resources/read']);
 // A line buffer grown past this is let go once its line is read, rather than kept for the next.
 const KEPT_LINE_BUFFER_BYTES = 64 * 1024;
 
+/** An error for a line not taken: JSON-RPC 2.0 wants `id: null` when the id could not be read, which MCP's types leave out. */
+interface Refusal {
+  readonly jsonrpc: '2.0';
+  readonly id: RequestId | null;
+  readonly error: { readonly code: number; readonly message: string };
+}
+
 const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 const isRequestId = (v: unknown): v is RequestId => typeof v === 'string' || Number.isSafeInteger(v);
 const idOf = (value: unknown): RequestId | null => (typeof value === 'object' && value !== null && 'id' in value && isRequestId(value.id) ? value.id : null);
@@ -233,14 +240,11 @@ export class StdioTransport implements Transport {
     }
   }
 
-  // JSON-RPC 2.0 wants `id: null` when the id could not be read.
   #refuse(id: RequestId | null, code: number, message: string): void {
-    // MCP's types leave a null id out; JSON-RPC 2.0 requires it.
-    const error = { jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage;
-    this.#write(error).catch((e: unknown) => this.onerror?.(e instanceof Error ? e : new Error(String(e))));
+    this.#write({ jsonrpc: '2.0', id, error: { code, message } }).catch((e: unknown) => this.onerror?.(e instanceof Error ? e : new Error(String(e))));
   }
 
-  #write(message: JSONRPCMessage): Promise<void> {
+  #write(message: JSONRPCMessage | Refusal): Promise<void> {
     if (this.#stdout.destroyed) return Promise.resolve();
     if (this.#stdout.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
     return (this.#stdoutDrained ??= new Promise((resolve) => {
@@ -267,17 +271,12 @@ function notRun(request: JSONRPCRequest): JSONRPCMessage {
 
 /** Whether arrays and objects in `value` nest deeper than `limit`: walked with a list, not recursion. */
 function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const pending: unknown[] = [value];
-  const depths: number[] = [1];
-  for (let next = pending.pop(); next !== undefined || pending.length > 0; next = pending.pop()) {
-    const depth = depths.pop() ?? 0;
-    if (typeof next !== 'object' || next === null) continue;
+  const pending: [object, number][] = typeof value === 'object' && value !== null ? [[value, 1]] : [];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [node, depth] = item;
     if (depth > limit) return true;
-    for (const child of Array.isArray(next) ? next : Object.values(next)) {
-      if (typeof child === 'object' && child !== null) {
-        pending.push(child);
-        depths.push(depth + 1);
-      }
+    for (const child of Array.isArray(node) ? (node as unknown[]) : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
     }
   }
   return false;
