@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ClerkClient } from '../src/clerk/client.js';
+import { ClerkRequestError } from '../src/clerk/errors.js';
+import { testSettings } from './helpers/connect.js';
 import { CLIENT_TOKEN, envelope, invitation, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 import { callTool, initialize, startRawServer, type RawServer } from './helpers/raw-server.js';
 
@@ -41,6 +44,31 @@ describe('after SIGTERM', () => {
     expect((await s.answer(first)).result?.isError).toBeFalsy();
     expect(await s.exited).toBe(0);
     expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+});
+
+describe('ClerkClient.stop()', () => {
+  it('fails the requests waiting for a slot, and any later one, saying nothing was sent; the one in flight finishes', async () => {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fake = await startFakeClerk((_req, hit) => ({ json: envelope({ ok: true }), ...(hit === 1 ? { until: held } : {}) }));
+    // One slot: the GET waits for a slot, the second POST for the write slot.
+    const clerk = new ClerkClient(testSettings({ baseUrl: fake.url, maxConcurrency: 1 }));
+    const first = clerk.request({ method: 'POST', path: '/v1/first', form: {} });
+    await expect.poll(() => fake!.requests.length).toBe(1);
+    const failure = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'sent', (error: unknown) => error);
+    const queued = [failure(clerk.request({ method: 'POST', path: '/v1/queued', form: {} })), failure(clerk.request({ method: 'GET', path: '/v1/queued' }))];
+    await expect.poll(() => clerk.load.queued).toBe(2);
+    clerk.stop();
+    const errors = [...(await Promise.all(queued)), await failure(clerk.request({ method: 'GET', path: '/v1/later' }))];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ClerkRequestError);
+      expect((error as ClerkRequestError).maybeApplied).toBe(false);
+      expect((error as ClerkRequestError).message).toMatch(/^the server is stopping, so (POST|GET) \/v1\/(queued|later) was not sent: nothing was sent to Clerk\.$/);
+    }
+    release();
+    await expect(first).resolves.toEqual({ response: { ok: true } });
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/first']);
   });
 });
 
