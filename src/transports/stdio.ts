@@ -301,23 +301,27 @@ export async function serveStdio(server: McpServer, { onStop, onClose, graceMs =
   const out = batched(process.stdout);
   const transport = new StdioTransport(process.stdin, out);
   let closing = false;
+  // What the shutdown is waiting for, for the line logged if the grace runs out.
+  let stage = 'the calls in flight';
   const shutDown = async (graceful: boolean): Promise<void> => {
-    const unanswered = graceful ? await transport.drain(graceMs) : 0;
-    if (unanswered > 0) log(`stopping with ${unanswered} request(s) unanswered after ${graceMs} ms`);
+    if (graceful) await transport.drain(graceMs);
     await server.close().catch(() => undefined);
+    stage = 'stdout to be flushed (the client is not reading it)';
     // Answers that finished together may still wait in `out` for the previous write: let them out.
     if (graceful) await new Promise<void>((resolve) => out.end(() => resolve()));
+    stage = 'the last clean-up';
     await onClose?.();
   };
   const close = async (graceful: boolean): Promise<void> => {
     if (closing) return;
     closing = true;
     onStop?.();
-    // The grace bounds the whole shutdown: a client that no longer reads stdout blocks the flush for good.
+    // The grace bounds the whole shutdown: a client that no longer reads stdout would block the flush for good.
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        log(`stopping after ${graceMs} ms, ${transport.awaiting > 0 ? `with ${transport.awaiting} request(s) unanswered` : 'before stdout was flushed (the client is not reading it)'}`);
+        const unanswered = transport.awaiting > 0 ? `, ${transport.awaiting} request(s) unanswered` : '';
+        log(`stopping after ${graceMs} ms while waiting for ${stage}${unanswered}`);
         resolve();
       }, graceMs);
     });
