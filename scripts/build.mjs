@@ -52,8 +52,9 @@ const result = await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   define: { PRECOMPILED_CAPABILITY: JSON.stringify(capability) },
-  // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating.
-  external: ['yaml', '@modelcontextprotocol/sdk/validation/ajv'],
+  // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating,
+  // the proxy packages only when a proxy variable is set (https-proxy-agent's CommonJS `debug` cannot be bundled as ESM).
+  external: ['yaml', '@modelcontextprotocol/sdk/validation/ajv', 'proxy-from-env', 'https-proxy-agent'],
   plugins: [trimSdk],
   metafile: true,
 });

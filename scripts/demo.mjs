@@ -43,9 +43,9 @@ try {
   }
 
   await call('getOrganizationInvitations', { organization_id: org, limit: 10 });
-  const created = await call('createOrganizationInvitations', { organization_id: org, email_address: 'new.hire@example.com', role: 'org:basic_member', notify: false });
+  const created = await call('createOrganizationInvitations', { organization_id: org, email_address: 'new.hire@example.com', role: 'org:member', notify: false });
   say('\n  (the same create again: Clerk refuses a second pending invitation)');
-  await call('createOrganizationInvitations', { organization_id: org, email_address: 'new.hire@example.com', role: 'org:basic_member' }, { expectError: true });
+  await call('createOrganizationInvitations', { organization_id: org, email_address: 'new.hire@example.com', role: 'org:member' }, { expectError: true });
   await call('bulkCreateOrganizationInvitations', { organization_id: org, email_address: ['ana@example.com', 'ben@example.com'], role: 'org:admin', notify: false });
   await call('getAllPendingOrganizationInvitations', { organization_id: org });
   if (created) await call('revokePendingOrganizationInvitation', { organization_id: org, invitation_id: created.id });

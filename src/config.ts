@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import { parsePublishableKey } from './clerk/publishable-key.js';
+import { checkProxyVariables } from './clerk/proxy-variables.js';
 
 /** Everything the server needs to talk to one Clerk Frontend API. */
 export interface ClerkSettings {
@@ -42,6 +43,7 @@ const value = (env: Env, name: string): string | undefined => {
 
 /** Reads the Clerk settings from environment variables; throws a ConfigError naming the variable at fault. */
 export function settingsFromEnv(env: Env): ClerkSettings {
+  checkProxyVariables(env);
   return {
     baseUrl: resolveBaseUrl(env),
     clientToken: value(env, 'CLERK_CLIENT_TOKEN'),

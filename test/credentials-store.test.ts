@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../src/credentials/store.js';
+import { command } from '../src/invocation.js';
 
 const HOST = 'https://example.accounts.dev';
 const entry = (over: Partial<StoredCredentials> = {}): StoredCredentials => ({
@@ -75,13 +76,34 @@ describe('CredentialStore', () => {
     expect(() => store.set(HOST, entry())).toThrow('chmod 700');
   });
 
-  it('says what to do with a damaged file', () => {
+  it('says what to do with a damaged file: move it aside, then sign in again', () => {
     const store = freshStore();
     mkdirSync(join(store.path, '..'), { recursive: true, mode: 0o700 });
+    const advice = `Move it aside and sign in again, in a terminal: mv '${store.path}' '${store.path}.damaged' && ${command('login')}`;
     writeFileSync(store.path, '{"version":1,"hosts":', { mode: 0o600 });
-    expect(() => store.get(HOST)).toThrow(/is damaged .*remove it and run .+ login again/);
+    expect(() => store.get(HOST)).toThrow(`The credentials file ${store.path} is damaged (not valid JSON). ${advice}`);
     writeFileSync(store.path, '{"version":1,"hosts":{"h":{"clientToken":1}}}', { mode: 0o600 });
-    expect(() => store.get('h')).toThrow(/not in the expected format/);
+    expect(() => store.get('h')).toThrow(`The credentials file ${store.path} is damaged (not in the expected format). ${advice}`);
+  });
+
+  it("never quotes the damaged file's text, which may hold a token", () => {
+    const store = freshStore();
+    mkdirSync(join(store.path, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(store.path, '{"version":1,"hosts":{"h":{"clientToken":client_token_unquoted}}}', { mode: 0o600 });
+    expect(() => store.get('h')).toThrow('is damaged (not valid JSON).');
+    expect(() => store.get('h')).not.toThrow('client_token');
+  });
+
+  it('refuses an empty client token as damage, for every host (9.19)', () => {
+    const store = freshStore();
+    store.set('https://other.example', entry());
+    const file = JSON.parse(readFileSync(store.path, 'utf8')) as { hosts: Record<string, unknown> };
+    file.hosts[HOST] = { ...entry(), clientToken: '' };
+    writeFileSync(store.path, JSON.stringify(file), { mode: 0o600 });
+    const damaged = `The credentials file ${store.path} is damaged (the entry for "${HOST}" has an empty client token). Move it aside`;
+    expect(() => store.get(HOST)).toThrow(damaged);
+    expect(() => store.get('https://other.example')).toThrow(damaged);
+    expect(() => store.set(HOST, entry())).toThrow(damaged);
   });
 
   it('writes a rotated token back only over the token it replaces', () => {

@@ -22,7 +22,9 @@ describe('parsePublishableKey', () => {
   it.each([
     ['a wrong prefix', 'sk_test_ZXhhbXBsZS5hY2NvdW50cy5kZXYk', /pk_test_ or pk_live_/],
     ['an unknown environment', 'pk_prod_ZXhhbXBsZS5hY2NvdW50cy5kZXYk', /pk_test_ or pk_live_/],
-    ['too many parts', 'pk_test_ZXhh_bXBsZS5', /expected pk_test_/],
+    ['too many parts', 'pk_test_ZXhh_bXBsZS5', /not base64 \(it holds "_": is it a placeholder\?\)/],
+    ['a placeholder for its body', 'pk_live_or_pk_test_your_publishable_key', /the part after the prefix must be the base64 encoding of the instance's Frontend API host followed by "\$", and this is not base64 \(it holds "_": is it a placeholder\?\)/],
+    ['base64 that encodes no host', 'pk_test_eW91cmtleWhlcmU', /does not encode a Frontend API host/],
     ['no "$"', 'pk_test_ZXhhbXBsZS5jb20=', /exactly one "\$"/],
     ['two "$"', 'pk_test_YS5iJCQ=', /exactly one "\$"/],
     ['no dot', 'pk_test_bm9kb3Qk', /no Frontend API host/],

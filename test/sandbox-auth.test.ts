@@ -250,15 +250,15 @@ describe('email code sign-in', () => {
     expect(reply.response.status).toBe('complete');
   });
 
-  it('answers 422 verification_missing for an email code that was never prepared', async () => {
+  it('answers 400 verification_missing for an email code that was never prepared', async () => {
     const native = new NativeClient();
     const { response: signIn } = await native.signIn([['identifier', admin.email]]);
     const reply = await native.step(signIn, 'attempt_first_factor', [['strategy', 'email_code'], ['code', SANDBOX_CODE]]);
-    expect(reply.status).toBe(422);
+    expect(reply.status).toBe(400);
     expect(errorOf(reply).code).toBe('verification_missing');
   });
 
-  it('answers 422 form_code_incorrect for a wrong code, then verification_failed after 3, until prepared again', async () => {
+  it('answers 422 form_code_incorrect for a wrong code, then 400 verification_failed after 3, until prepared again', async () => {
     const native = new NativeClient();
     const { response: signIn } = await native.signIn([['strategy', 'email_code'], ['identifier', admin.email]]);
     for (let i = 0; i < 3; i++) {
@@ -267,7 +267,7 @@ describe('email code sign-in', () => {
       expect(errorOf(wrong)).toMatchObject({ code: 'form_code_incorrect', meta: { param_name: 'code' } });
     }
     const blocked = await native.step(signIn, 'attempt_first_factor', [['strategy', 'email_code'], ['code', SANDBOX_CODE]]);
-    expect(blocked.status).toBe(422);
+    expect(blocked.status).toBe(400);
     expect(errorOf(blocked).code).toBe('verification_failed');
     expect(errorOf(blocked).long_message).toContain('Too many failed attempts');
     await native.step(signIn, 'prepare_first_factor', [['strategy', 'email_code'], ['email_address_id', admin.emailAddressId]]);
@@ -275,13 +275,13 @@ describe('email code sign-in', () => {
     expect(ok.response.status).toBe('complete');
   });
 
-  it('answers 422 verification_expired for a code attempted after 10 minutes', async () => {
+  it('answers 400 verification_expired for a code attempted after 10 minutes', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const native = new NativeClient();
     const { response: signIn } = await native.signIn([['strategy', 'email_code'], ['identifier', admin.email]]);
     vi.setSystemTime(Date.now() + 10 * 60_000 + 1);
     const reply = await native.step(signIn, 'attempt_first_factor', [['strategy', 'email_code'], ['code', SANDBOX_CODE]]);
-    expect(reply.status).toBe(422);
+    expect(reply.status).toBe(400);
     expect(errorOf(reply).code).toBe('verification_expired');
   });
 
@@ -337,10 +337,10 @@ describe('second factor', () => {
     expect(reply.response.status).toBe('complete');
   });
 
-  it('answers 422 verification_missing for a phone code that was never prepared', async () => {
+  it('answers 400 verification_missing for a phone code that was never prepared', async () => {
     const { native, signIn } = await needsSecondFactor();
     const reply = await native.step(signIn, 'attempt_second_factor', [['strategy', 'phone_code'], ['code', SANDBOX_CODE]]);
-    expect(reply.status).toBe(422);
+    expect(reply.status).toBe(400);
     expect(errorOf(reply).code).toBe('verification_missing');
   });
 
@@ -360,7 +360,7 @@ describe('second factor', () => {
     }
     await native.step(signIn, 'attempt_second_factor', [['strategy', 'backup_code'], ['code', 'nope']]);
     const blocked = await native.step(signIn, 'attempt_second_factor', [['strategy', 'totp'], ['code', SANDBOX_CODE]]);
-    expect(blocked.status).toBe(422);
+    expect(blocked.status).toBe(400);
     expect(errorOf(blocked).code).toBe('verification_failed');
     const backup = await native.step(signIn, 'attempt_second_factor', [['strategy', 'backup_code'], ['code', SANDBOX_BACKUP_CODE]]);
     expect(backup.response.status).toBe('complete');
@@ -377,11 +377,11 @@ describe('second factor', () => {
     const native = new NativeClient();
     const { response: identified } = await native.signIn([['identifier', mfa.email]]);
     const early = await native.step(identified, 'attempt_second_factor', [['strategy', 'totp'], ['code', SANDBOX_CODE]]);
-    expect(early.status).toBe(422);
-    expect(errorOf(early).code).toBe('sign_in_status_invalid');
+    expect(early.status).toBe(400);
+    expect(errorOf(early).code).toBe('verification_missing');
     const { response: passwordDone } = await native.signInWithPassword(mfa.email);
     const prepare = await native.step(passwordDone, 'prepare_second_factor', [['strategy', 'totp']]);
-    expect(prepare.status).toBe(422);
+    expect(prepare.status).toBe(400);
     expect(errorOf(prepare).code).toBe('strategy_for_user_invalid');
   });
 });
@@ -398,8 +398,8 @@ describe('ticket sign-in', () => {
     });
     expect(first.client?.sessions[0]?.user.id).toBe(admin.id);
     const again = await new NativeClient().signIn([['strategy', 'ticket'], ['ticket', ticket]]);
-    expect(again.status).toBe(422);
-    expect(errorOf(again)).toMatchObject({ code: 'ticket_invalid', meta: { param_name: 'ticket' } });
+    expect(again.status).toBe(400);
+    expect(errorOf(again)).toMatchObject({ code: 'sign_in_token_already_used_code', meta: { param_name: 'ticket' } });
     expect(again.token).toBeNull();
   });
 
@@ -409,14 +409,14 @@ describe('ticket sign-in', () => {
     expect(reply.client?.sessions[0]?.user.id).toBe(mfa.id);
   });
 
-  it('answers 422 ticket_invalid for an unknown or expired ticket', async () => {
+  it('answers 400 ticket_invalid_code for an unknown ticket and ticket_expired_code for an expired one', async () => {
     const unknown = await new NativeClient().signIn([['strategy', 'ticket'], ['ticket', 'a.b.c']]);
-    expect(errorOf(unknown).code).toBe('ticket_invalid');
+    expect(errorOf(unknown).code).toBe('ticket_invalid_code');
     vi.useFakeTimers({ toFake: ['Date'] });
     const ticket = sandbox.issueSignInTicket();
     vi.setSystemTime(Date.now() + 10 * 60_000 + 1);
     const expired = await new NativeClient().signIn([['strategy', 'ticket'], ['ticket', ticket]]);
-    expect(errorOf(expired).code).toBe('ticket_invalid');
+    expect(errorOf(expired).code).toBe('ticket_expired_code');
   });
 
   it('refuses to issue a ticket for a user the sandbox does not have', () => {
@@ -458,9 +458,9 @@ describe('sign-in refusals', () => {
     expect((await attempt(SANDBOX_PASSWORD)).response.status).toBe('complete');
   });
 
-  it('answers 422 strategy_for_user_invalid for a strategy the user does not have', async () => {
+  it('answers 400 strategy_for_user_invalid for a strategy the user does not have', async () => {
     const create = await new NativeClient().signIn([['strategy', 'phone_code'], ['identifier', admin.email]]);
-    expect(create.status).toBe(422);
+    expect(create.status).toBe(400);
     expect(errorOf(create).code).toBe('strategy_for_user_invalid');
     const native = new NativeClient();
     const { response: signIn } = await native.signIn([['identifier', admin.email]]);
@@ -622,7 +622,7 @@ describe('GET /v1/me/organization_memberships', () => {
     const reply = await call<MembershipJson[]>('GET', MEMBERSHIPS, { token: sandbox.clientToken });
     expect(reply.status).toBe(200);
     expect(reply.response.map((m) => [m.organization.id, m.role])).toEqual([
-      ['org_readonly', 'org:basic_member'],
+      ['org_readonly', 'org:member'],
       ['org_sandbox', 'org:admin'],
     ]);
     expect(reply.response[1]).toEqual({

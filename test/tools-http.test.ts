@@ -216,14 +216,15 @@ describe('errors', () => {
     expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:\d+ .*\(ECONNREFUSED\)/);
   });
 
-  it('names the cause of a failure that is not a refused connection (an answer that is not HTTP)', async () => {
+  it('says the answer was malformed, not that Clerk could not be reached, when it is not HTTP', async () => {
     const garbage = createNetServer((socket) => socket.end('hello, this is not HTTP\r\n\r\n'));
     await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
     const { port } = garbage.address() as AddressInfo;
     mcp = await connect({ baseUrl: `http://127.0.0.1:${port}` });
     const result = await mcp.call('getOrganizationInvitations', { organization_id: 'org_1' });
     garbage.close();
-    expect(text(result)).toMatch(new RegExp(`could not reach Clerk at 127\\.0\\.0\\.1:${port} for GET /v1/organizations/org_1/invitations \\(HPE_[A-Z_]+\\)`));
+    expect(text(result)).toMatch(new RegExp(`the answer from 127\\.0\\.0\\.1:${port} to GET /v1/organizations/org_1/invitations was malformed \\(HPE_[A-Z_]+\\): something other than Clerk's Frontend API may be answering there; check CLERK_FRONTEND_API_URL`));
+    expect(text(result)).not.toContain('could not reach');
   });
 
   it('reports an answer with a status outside HTTP\'s range as a failure, and keeps serving', async () => {
@@ -234,7 +235,8 @@ describe('errors', () => {
     const result = await mcp.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' });
     odd.close();
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/could not reach Clerk at 127\.0\.0\.1:\d+ for POST \/v1\/organizations\/org_1\/invitations/);
+    expect(text(result)).toMatch(/the answer from 127\.0\.0\.1:\d+ to POST \/v1\/organizations\/org_1\/invitations was malformed \(a status outside 200–599\)/);
+    expect(text(result)).not.toContain('could not reach');
     expect(text(result)).toContain('may have reached Clerk');
   });
 

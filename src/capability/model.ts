@@ -9,6 +9,7 @@ const scalarType = z.enum(['string', 'integer', 'number', 'boolean']);
 const itemSchema = z.looseObject({
   type: scalarType,
   format: z.literal('email').optional(),
+  maxLength: z.int().positive().optional(),
   enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
 });
 
@@ -20,6 +21,8 @@ const parameterSchema = z.looseObject({
   required: z.boolean().default(false),
   enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
   format: z.literal('email').optional(),
+  /** Longest string accepted; without it, the schema applies a default cap (see capability/schema.ts). */
+  maxLength: z.int().positive().optional(),
   minimum: z.number().optional(),
   maximum: z.number().optional(),
   minItems: z.int().nonnegative().optional(),

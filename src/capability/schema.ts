@@ -2,14 +2,17 @@ import * as z from 'zod';
 import type { OperationSpec, ParameterSpec } from './model.js';
 
 type Item = NonNullable<ParameterSpec['items']>;
-type Scalar = Pick<ParameterSpec, 'type' | 'format' | 'enum' | 'minimum' | 'maximum'>;
+type Scalar = Pick<ParameterSpec, 'type' | 'format' | 'enum' | 'minimum' | 'maximum' | 'maxLength'>;
 
 /** A value that can travel in a form body: scalars, or arrays of them as repeated keys. */
 const formScalar = z.union([z.string(), z.number(), z.boolean()]);
 export const formValueSchema = z.union([formScalar, z.array(formScalar)]);
 
-// Clerk ids are around 30 characters; anything far longer is a mistake, not an id.
-const MAX_ID_LENGTH = 256;
+// Caps on string arguments the capability gives no maxLength: anything longer is a mistake or an
+// attack, and is refused before anything is sent. Clerk ids and role keys are around 30 characters;
+// an email address is at most 320 (64 before the "@", 255 after it).
+const MAX_STRING_LENGTH = 256;
+const MAX_EMAIL_LENGTH = 320;
 
 function isWellFormed(s: string): boolean {
   try {
@@ -22,9 +25,9 @@ function isWellFormed(s: string): boolean {
 
 // Ids become one path segment; "." and ".." would be collapsed by URL parsing even when
 // percent-encoded, so they are refused like empty ids.
-const pathSegment = z
+const pathSegment = (maxLength = MAX_STRING_LENGTH): z.ZodType => z
   .string()
-  .max(MAX_ID_LENGTH)
+  .max(maxLength)
   .refine((s) => s.trim() !== '', 'must not be empty')
   .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."')
   .refine(isWellFormed, 'must be valid Unicode text');
@@ -38,7 +41,9 @@ function scalarSchema(spec: Scalar): z.ZodType {
   switch (spec.type) {
     case 'string':
       // A permissive check (something@something): it catches slips, and Clerk decides the rest.
-      return spec.format === 'email' ? z.email({ pattern: z.regexes.unicodeEmail }) : z.string();
+      return spec.format === 'email'
+        ? z.email({ pattern: z.regexes.unicodeEmail }).max(spec.maxLength ?? MAX_EMAIL_LENGTH)
+        : z.string().max(spec.maxLength ?? MAX_STRING_LENGTH);
     case 'boolean':
       return z.boolean();
     case 'integer':
@@ -56,7 +61,7 @@ function scalarSchema(spec: Scalar): z.ZodType {
 function parameterSchema(p: ParameterSpec): z.ZodType {
   let schema: z.ZodType;
   if (p.in === 'path') {
-    schema = p.type === 'integer' ? scalarSchema(p) : pathSegment;
+    schema = p.type === 'integer' ? scalarSchema(p) : pathSegment(p.maxLength);
   } else if (p.type === 'array') {
     let array = z.array(scalarSchema(p.items as Item));
     if (p.minItems !== undefined) array = array.min(p.minItems);

@@ -3,6 +3,8 @@ import { callDeadlineMs, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, ty
 import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabel } from './errors.js';
 import { encodeForm, type FormValue } from './form.js';
 import { Limiter, LimiterStopped } from './limiter.js';
+import { redactJwts } from './redact.js';
+import { retryAfterMs } from './retry-after.js';
 import { nodeFetch } from './node-fetch.js';
 import { command } from '../invocation.js';
 
@@ -42,9 +44,6 @@ export interface ClerkPayload {
   readonly response: unknown;
 }
 
-// Three base64url parts, the first a JSON object ("{" encodes as "ey").
-const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+/g;
-
 // How many tokens and session JWTs the redactor remembers.
 const MAX_SECRETS = 64;
 
@@ -58,35 +57,45 @@ const loadKy = (): Promise<Ky> => (kyModule ??= import('ky').then((ky) => (loade
 /** Longest wait a `Retry-After` can impose before a retry. */
 export const RETRY_AFTER_CAP_MS = 10_000;
 
-// A GET may be repeated after 429, a gateway failure or a network error; a POST only after 429,
-// the one answer that says Clerk did nothing (a repeated create can invite someone twice).
-// No retry starts once the call is cancelled, nor a wait that would end past the call's deadline:
-// the 429 itself then tells the agent when to come back.
-function retryOptions({ isHTTPError }: Ky, method: HttpMethod, maxRetryAfter: number, call: AbortSignal, deadlineAt: number): RetryOptions | number {
+// Statuses after which a call may be repeated. A POST only after 429, the one answer that says
+// Clerk did nothing (a repeated create can invite someone twice); a GET also after a gateway
+// failure or a network error.
+const RETRY_GET = new Set([429, 502, 503, 504]);
+const RETRY_POST = new Set([429]);
+
+/** ky's own backoff: 300 ms, then 600 ms. */
+const backoffMs = (retryCount: number): number => 300 * 2 ** (retryCount - 1);
+
+// The wait is computed here, never by ky (which reads an unparseable Retry-After as its 10 s cap):
+// Retry-After (or RateLimit-Reset) when it parses, else the backoff. No retry starts once the call
+// is cancelled, nor a wait that would end past the call's deadline: the 429 itself then tells the
+// agent when to come back.
+function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, maxRetryAfter: number, call: Call, signal: AbortSignal): RetryOptions | number {
   if (method !== 'GET' && method !== 'POST') return 0;
   const isGet = method === 'GET';
   return {
     limit: 2,
     methods: [method.toLowerCase()],
-    statusCodes: isGet ? [429, 502, 503, 504] : [429],
-    afterStatusCodes: isGet ? [429, 503] : [429],
-    maxRetryAfter,
-    // false stops ky; undefined lets its own rules (status codes, Retry-After) decide.
-    shouldRetry: ({ error }) => {
-      if (call.aborted) return false;
-      if (isHTTPError(error)) return retryAfterMs(error.response, maxRetryAfter) < deadlineAt - Date.now() ? undefined : false;
-      return isGet ? undefined : false;
+    // shouldRetry always decides (true or false): ky's status rules and header reading never run.
+    shouldRetry: ({ error, retryCount }) => {
+      if (signal.aborted) return false;
+      let wait: number;
+      if (isHTTPError(error)) {
+        call.answered = true;
+        const { status, headers } = error.response;
+        if (!(isGet ? RETRY_GET : RETRY_POST).has(status)) return false;
+        const asked = status === 429 || status === 503 ? retryAfterMs(headers.get('retry-after') ?? headers.get('ratelimit-reset')) : undefined;
+        wait = Math.min(asked ?? backoffMs(retryCount), maxRetryAfter);
+      } else {
+        if (!isGet || isTimeoutError(error)) return false;
+        wait = backoffMs(retryCount);
+      }
+      if (Date.now() + wait >= call.deadlineAt) return false;
+      call.retryWaitMs = wait;
+      return true;
     },
+    delay: () => call.retryWaitMs,
   };
-}
-
-/** The wait a `Retry-After` header asks for, capped as ky caps it; 0 without one. */
-function retryAfterMs(response: Response, cap: number): number {
-  const header = response.headers.get('retry-after');
-  if (!header) return 0;
-  const seconds = Number(header);
-  const ms = Number.isNaN(seconds) ? Date.parse(header) - Date.now() : seconds * 1000;
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), cap) : 0;
 }
 
 /** A plain JSON object (not an array, not null). */
@@ -107,6 +116,8 @@ export class ClerkClient {
   #pending: Promise<void> | undefined;
   // Why there is no token, when something more precise than "none configured" is known.
   #noTokenReason: string | undefined;
+  // Why the credential source failed when last asked (e.g. an unsafe credentials file): a whole message, fix included.
+  #sourceRefusal: string | undefined;
   // Every request holds a slot while it is in flight, so that an agent's loop cannot hammer Clerk.
   readonly #slots: Limiter;
   // Writes go one at a time: each may rotate the client token, and Clerk accepts only the current
@@ -194,8 +205,9 @@ export class ClerkClient {
    */
   redact(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
-    return out.replace(JWT, '[redacted]');
+    // At most MAX_SECRETS passes, each a linear string search.
+    for (const secret of this.#secrets) if (out.includes(secret)) out = out.replaceAll(secret, '[redacted]');
+    return redactJwts(out);
   }
 
   /** Requests in flight to Clerk, and calls waiting for a slot. */
@@ -230,14 +242,15 @@ export class ClerkClient {
     if (this.#pending) await this.#pending;
     if (!this.#token && !request.anonymous) this.#reload();
     if (!this.#token && !request.anonymous) {
-      const reason = this.#noTokenReason ?? 'no Clerk client token';
-      throw new ClerkRequestError(label, 'no-token', `${reason}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`, false);
+      // A refused credentials file says its own fix (a chmod, moving it aside): "run login" would be refused in turn.
+      const message = this.#sourceRefusal ?? `${this.#noTokenReason ?? 'no Clerk client token'}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`;
+      throw new ClerkRequestError(label, 'no-token', message, false);
     }
     // One signal for the call, aborted by the caller's cancel or by the deadline: cheaper, in a
     // burst, than AbortSignal.timeout() and AbortSignal.any() on every call.
     const controller = new AbortController();
     const { signal } = controller;
-    const call: Call = { label, cancel: request.signal, expired: false, deadlineAt: Date.now() + this.#deadlineMs, retries: 0, sent: false, attemptStartedAt: 0 };
+    const call: Call = { label, cancel: request.signal, expired: false, deadlineAt: Date.now() + this.#deadlineMs, retries: 0, sent: false, answered: false, retryWaitMs: 0, attemptStartedAt: 0 };
     const deadline = setTimeout(() => {
       call.expired = true;
       controller.abort(new DOMException('The call took longer than its deadline', 'TimeoutError'));
@@ -289,9 +302,11 @@ export class ClerkClient {
   #askSource(): ClerkCredentials | undefined {
     if (!this.#reloadCredentials) return undefined;
     try {
-      return this.#reloadCredentials();
+      const credentials = this.#reloadCredentials();
+      this.#sourceRefusal = undefined;
+      return credentials;
     } catch (error) {
-      this.#noTokenReason = error instanceof Error ? error.message : String(error);
+      this.#sourceRefusal = error instanceof Error ? error.message : String(error);
       return undefined;
     }
   }
@@ -309,13 +324,14 @@ export class ClerkClient {
       response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.query)}`, {
         method: request.method,
         ...(request.form ? { body: encodeForm(request.form) } : {}),
-        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, signal, call.deadlineAt),
+        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, call, signal),
         // Rotated tokens are read here and below rather than in an afterResponse hook, for which ky
         // copies every response body. A failed attempt's answer may rotate the token for the next.
         hooks: {
           beforeRequest: [
             (attempt) => {
               call.sent = true;
+              call.answered = false;
               call.attemptStartedAt = Date.now();
               // A sign-in starts without a token, whatever this client holds (after the instance's hook).
               if (request.anonymous) attempt.headers.set('authorization', '');
@@ -337,7 +353,7 @@ export class ClerkClient {
     } catch (error) {
       if (ky.isHTTPError(error)) {
         this.#keepRotatedToken(call, error.response);
-        throw await this.#apiError(call, error.response, error);
+        throw await this.#apiError(call, error.response, error, request.form);
       }
       throw this.#requestError(call, error);
     }
@@ -375,6 +391,8 @@ export class ClerkClient {
   }
 
   #addSecret(secret: string): void {
+    // A blank "secret" would be found between every two characters of every message.
+    if (secret.trim() === '') return;
     this.#secrets.add(secret);
     // Bounded: a long-running server rotates many times. The oldest go first, the configured ones stay.
     const keep = new Set([this.#settings.clientToken, this.#settings.publishableKey, this.#token]);
@@ -452,7 +470,7 @@ export class ClerkClient {
     }
   }
 
-  async #apiError(call: Call, response: Response, cause: HTTPError): Promise<Error> {
+  async #apiError(call: Call, response: Response, cause: HTTPError, form: ClerkRequest['form']): Promise<Error> {
     const { label, retries } = call;
     let body: unknown;
     let unread = '';
@@ -477,14 +495,15 @@ export class ClerkClient {
     }
     const traceId = isRecord(body) && typeof body.clerk_trace_id === 'string' ? body.clerk_trace_id : undefined;
     const retryAfter = response.headers.get('retry-after') ?? undefined;
-    return new ClerkApiError(label, response.status, errors, traceId, retries, retryAfter, { cause });
+    return new ClerkApiError(label, response.status, errors, traceId, retries, retryAfter, { cause, sent: quotable(form) });
   }
 
   #requestError(call: Call, error: unknown, body?: { maybeApplied: boolean; reading: true }): ClerkRequestError {
     const { label } = call;
     const code = networkCode(error);
-    // A write that got no answer may still have been applied by Clerk, unless it never left.
-    const maybeApplied = body?.maybeApplied ?? (call.sent && label.method !== 'GET' && !(code && NEVER_SENT.has(code)));
+    // A write that got no answer may still have been applied by Clerk, unless it never left, or its
+    // latest attempt was refused (429) and the call ended while waiting to send it again.
+    const maybeApplied = body?.maybeApplied ?? (call.sent && !call.answered && label.method !== 'GET' && !(code && NEVER_SENT.has(code)));
     const where = `${label.method} ${label.path}`;
     const options = { cause: error };
     if (call.cancel?.aborted) return new ClerkRequestError(label, 'aborted', `the request was cancelled (${where}).`, maybeApplied, options);
@@ -497,10 +516,26 @@ export class ClerkClient {
       return new ClerkRequestError(label, 'timeout', `${what} within ${this.#settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, options);
     }
     const host = new URL(this.#settings.baseUrl).host;
+    const malformed = malformedAnswer(error);
+    if (malformed) {
+      return new ClerkRequestError(label, 'malformed', `the answer from ${host} to ${where} was malformed (${malformed}): something other than Clerk's Frontend API may be answering there; check CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, options);
+    }
     const why = code ?? rootCause(error);
     if (body) return new ClerkRequestError(label, 'network', `the connection to Clerk at ${host} broke while its answer to ${where} was being read${why ? ` (${why})` : ''}.`, maybeApplied, options);
     return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, options);
   }
+}
+
+// Form fields a hint may quote back (e.g. the role Clerk did not find): never a password, code or ticket.
+const QUOTABLE = ['role', 'email_address'] as const;
+
+function quotable(form: ClerkRequest['form']): Partial<Record<string, string>> {
+  const sent: Partial<Record<string, string>> = {};
+  for (const name of QUOTABLE) {
+    const value = form?.[name];
+    if (typeof value === 'string') sent[name] = value;
+  }
+  return sent;
 }
 
 /** What one call has done so far, for its hooks and its error messages. */
@@ -513,6 +548,10 @@ interface Call {
   retries: number;
   /** Set once the first attempt has started: before that, nothing can have reached Clerk. */
   sent: boolean;
+  /** Set when the latest attempt was answered (and refused): Clerk did nothing with it. */
+  answered: boolean;
+  /** The wait before the next retry, as shouldRetry chose it. */
+  retryWaitMs: number;
   /** The client token the latest attempt was sent with. */
   sentWith?: string | undefined;
   attemptStartedAt: number;
@@ -536,6 +575,19 @@ function networkCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; isError(e) && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/**
+ * What was wrong with an answer that was not valid HTTP: Node's parser refused it (HPE_…), or its
+ * status lay outside what a Response can carry (Node reads any 3 digits; fetch takes 200–599).
+ */
+function malformedAnswer(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; isError(e) && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('HPE_')) return code;
+    if (e instanceof RangeError && /status/i.test(e.message)) return 'a status outside 200–599';
   }
   return undefined;
 }

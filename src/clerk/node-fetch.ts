@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { checkProxyVariables, proxyVariablesSet } from './proxy-variables.js';
 
 /**
  * A `fetch` for ky on Node's own HTTP client, with keep-alive connections, at most `maxSockets` per
@@ -10,17 +11,20 @@ import { Readable } from 'node:stream';
  */
 export function nodeFetch(maxSockets: number): typeof fetch {
   const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets }) };
+  const proxied = proxyAgents(maxSockets);
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
     request.signal.throwIfAborted();
     const url = new URL(request.url);
+    // Plain http (loopback only, config.ts) never goes through a proxy: see proxyAgents.
+    const agent = url.protocol === 'https:' ? ((await proxied?.(url)) ?? agents['https:']) : agents['http:'];
     const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
     const headers: Record<string, string> = Object.fromEntries(request.headers);
     if (body) headers['content-length'] = String(body.length);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<Response>((resolve, reject) => {
       const fail = (error: unknown): void => reject(request.signal.aborted ? (request.signal.reason as unknown) : new TypeError('fetch failed', { cause: error }));
-      const req = send(url, { method: request.method, headers, agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'], signal: request.signal }, (res) => {
+      const req = send(url, { method: request.method, headers, agent, signal: request.signal }, (res) => {
         try {
           resolve(toResponse(res));
         } catch (error) {
@@ -32,6 +36,32 @@ export function nodeFetch(maxSockets: number): typeof fetch {
       req.on('error', fail);
       req.end(body);
     });
+  };
+}
+
+/**
+ * The proxy agent for an https URL, when HTTPS_PROXY (or ALL_PROXY) names a proxy and NO_PROXY does
+ * not exempt the host; undefined when none is set, so that start-up neither loads nor pays for
+ * proxy support. The request goes through a CONNECT tunnel, with TLS to Clerk inside it: the proxy
+ * sees the host name, never the token. Plain http is never proxied (HTTP_PROXY is ignored): it is
+ * allowed only to loopback, where a proxy has no business, and it would carry the token in clear.
+ */
+function proxyAgents(maxSockets: number): ((url: URL) => Promise<HttpAgent | undefined>) | undefined {
+  if (proxyVariablesSet(process.env).length === 0) return undefined;
+  // Checked at start already (settingsFromEnv); again here for a client built without it.
+  checkProxyVariables(process.env);
+  const byProxy = new Map<string, HttpAgent>();
+  return async (url) => {
+    const { getProxyForUrl } = await import('proxy-from-env');
+    const proxy = getProxyForUrl(url.href);
+    if (!proxy) return undefined;
+    let agent = byProxy.get(proxy);
+    if (!agent) {
+      const { HttpsProxyAgent } = await import('https-proxy-agent');
+      agent = byProxy.get(proxy) ?? new HttpsProxyAgent(proxy, { keepAlive: true, maxSockets });
+      byProxy.set(proxy, agent);
+    }
+    return agent;
   };
 }
 

@@ -20,19 +20,21 @@ export function parsePublishableKey(key: string, variable = 'CLERK_PUBLISHABLE_K
   const invalid = (why: string): ConfigError =>
     new ConfigError(`${variable} is not a valid Clerk publishable key: ${why}. Copy it from the Clerk Dashboard (API keys page).`);
 
-  const parts = key.trim().split('_');
-  if (parts.length !== 3) throw invalid('expected pk_test_… or pk_live_…');
-  const [pk, env, encoded = ''] = parts;
-  const prefix = `${pk}_${env}`;
-  if (!(prefix in PREFIXES)) throw invalid('it must start with pk_test_ or pk_live_');
-  if (!BASE64.test(encoded) || encoded.length % 4 === 1) throw invalid('the part after the prefix is not base64');
+  const trimmed = key.trim();
+  const prefix = Object.keys(PREFIXES).find((p) => trimmed.startsWith(`${p}_`)) as keyof typeof PREFIXES | undefined;
+  if (!prefix) throw invalid('it must start with pk_test_ or pk_live_');
+  const encoded = trimmed.slice(prefix.length + 1);
+  // A placeholder such as pk_live_or_pk_test_your_publishable_key gets here: say what is wrong with its body.
+  if (!BASE64.test(encoded) || encoded.length % 4 === 1) {
+    throw invalid(`the part after the prefix must be the base64 encoding of the instance's Frontend API host followed by "$", and this is not base64${encoded.includes('_') ? ' (it holds "_": is it a placeholder?)' : ''}`);
+  }
 
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   if (!decoded.endsWith('$') || decoded.indexOf('$') !== decoded.length - 1) {
-    throw invalid('the decoded key must end with exactly one "$"');
+    throw invalid('it does not encode a Frontend API host (the decoded key must end with exactly one "$")');
   }
   const host = decoded.slice(0, -1);
   if (!host.includes('.')) throw invalid('the decoded key holds no Frontend API host');
   if (!HOST.test(host)) throw invalid('the decoded Frontend API host is not a host name');
-  return { instanceType: PREFIXES[prefix as keyof typeof PREFIXES], frontendApi: host };
+  return { instanceType: PREFIXES[prefix], frontendApi: host };
 }

@@ -5,13 +5,19 @@ import { serverClerkClient } from '../credentials/session.js';
 import { CredentialStore, credentialsPath } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
 import { command } from '../invocation.js';
+import { printable } from './printable.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** `clerk-invitations-mcp whoami`: the host, user, session and manageable organizations, on stdout. */
-export async function whoami(env: Env, out: (line: string) => void): Promise<void> {
+export async function whoami(env: Env, print: (line: string) => void): Promise<void> {
+  // Every line carries what Clerk says (names, emails, roles): escaped, as terminal escapes can hide there.
+  const out = (line: string): void => print(printable(line));
   const settings = settingsFromEnv(env);
   const store = new CredentialStore(credentialsPath(env));
+  // An unusable credentials file is reported with its own fix (a chmod, moving it aside), as login
+  // does, rather than "not signed in: run login", which would refuse the same file.
+  if (!settings.clientToken) store.get(settings.baseUrl);
   // The same credentials the server would use, in the same order.
   const { clerk, source } = serverClerkClient(settings, store, undefined);
   if (source === 'none') throw new CommandError(`not signed in to ${settings.baseUrl}: run \`${command('login')}\`.`);
@@ -30,7 +36,7 @@ export async function whoami(env: Env, out: (line: string) => void): Promise<voi
     if (others > 0) out(`Also a member of ${others} organization(s) without permission to manage members.`);
   } catch (error) {
     const hint = error instanceof ClerkApiError && error.status === 401 ? ` Sign in again with \`${command('login')}\`.` : '';
-    throw new CommandError(`whoami failed: ${clerk.redact(signInRefusal(error))}${hint}`, 1, { cause: error });
+    throw new CommandError(printable(`whoami failed: ${clerk.redact(signInRefusal(error))}${hint}`), 1, { cause: error });
   }
 }
 

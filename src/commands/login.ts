@@ -1,10 +1,12 @@
 import { createSignIn, listMemberships, signInStep, type SignIn, type SignInFactor } from '../clerk/account.js';
 import { ClerkClient } from '../clerk/client.js';
-import { ClerkApiError, signInRefusal } from '../clerk/errors.js';
+import { ClerkApiError, signInRefusal, signInStatusProblem } from '../clerk/errors.js';
 import { settingsFromEnv } from '../config.js';
 import { saveSignIn, signInWithTicket } from '../credentials/session.js';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
+import { command } from '../invocation.js';
+import { printable } from './printable.js';
 import type { Prompter } from './prompt.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -17,6 +19,8 @@ export interface LoginOptions {
 
 // Wrong passwords and codes may be typed again this many times in all, before giving up.
 const TRIES = 3;
+// Shorter answers are not remembered as secrets (see retyping).
+const MIN_SECRET_LENGTH = 4;
 // Refusals after which typing again can help.
 const RETYPE = new Set(['form_password_incorrect', 'form_code_incorrect']);
 
@@ -32,7 +36,9 @@ const SECOND_FACTORS: Readonly<Record<string, (f: SignInFactor) => string>> = {
 };
 
 /** `clerk-invitations-mcp login`: a native sign-in in the terminal (or with a ticket), saved for the server. */
-export async function login(options: LoginOptions, io: Prompter): Promise<void> {
+export async function login(options: LoginOptions, terminal: Prompter): Promise<void> {
+  // What is said carries what Clerk says (names, emails, roles, messages): escaped, as terminal escapes can hide there.
+  const io: Prompter = { say: (line) => terminal.say(printable(line)), ask: (q) => terminal.ask(q), askSecret: (q) => terminal.askSecret(q), close: () => terminal.close() };
   // The sign-in starts a client of its own: an existing CLERK_CLIENT_TOKEN plays no part.
   const settings = settingsFromEnv({ ...options.env, CLERK_CLIENT_TOKEN: undefined, CLERK_SESSION_ID: undefined });
   const store = new CredentialStore(credentialsPath(options.env));
@@ -40,6 +46,7 @@ export async function login(options: LoginOptions, io: Prompter): Promise<void> 
   store.get(settings.baseUrl);
   const clerk = new ClerkClient(settings);
   io.say(`Signing in to ${settings.baseUrl}`);
+  for (const line of prerequisites()) io.say(line);
   let saved: StoredCredentials;
   try {
     if (options.ticket) {
@@ -51,8 +58,9 @@ export async function login(options: LoginOptions, io: Prompter): Promise<void> 
       saved = await saveSignIn(clerk, store, await interactiveSignIn(clerk, io, options.identifier));
     }
   } catch (error) {
-    if (error instanceof CommandError) throw error;
-    throw new CommandError(`login failed: ${clerk.redact(signInRefusal(error))}`, 1, { cause: error });
+    // Some carry what Clerk sent (a sign-in status, factor names).
+    if (error instanceof CommandError) throw new CommandError(printable(error.message), error.exitCode, { cause: error.cause });
+    throw new CommandError(printable(`login failed: ${clerk.redact(signInRefusal(error))}`), 1, { cause: error });
   }
   io.say(`Signed in as ${saved.email ?? saved.userId} (${saved.userId}), session ${saved.sessionId}.`);
   io.say(`Credentials saved to ${store.path}; the server uses them for ${settings.baseUrl}.`);
@@ -71,7 +79,7 @@ async function interactiveSignIn(clerk: ClerkClient, io: Prompter, given: string
     signIn = await secondFactor(clerk, io, signIn);
   }
   if (signIn.status !== 'complete') {
-    throw new CommandError(`login failed: Clerk wants a step a terminal cannot do (sign-in status ${signIn.status}); sign in on the web, or use login --ticket.`);
+    throw new CommandError(`login failed: ${signInStatusProblem(signIn.status)}`);
   }
   return signIn;
 }
@@ -79,11 +87,11 @@ async function interactiveSignIn(clerk: ClerkClient, io: Prompter, given: string
 async function firstFactor(clerk: ClerkClient, io: Prompter, signIn: SignIn): Promise<SignIn> {
   const factor = await choose(io, 'How do you want to sign in?', signIn.firstFactors, FIRST_FACTORS, 'first');
   if (factor.strategy === 'password') {
-    return retyping(io, () => io.askSecret('Password: '), (password) => signInStep(clerk, signIn.id, 'attempt_first_factor', { strategy: 'password', password }));
+    return retyping(clerk, io, () => io.askSecret('Password: '), (password) => signInStep(clerk, signIn.id, 'attempt_first_factor', { strategy: 'password', password }));
   }
   await signInStep(clerk, signIn.id, 'prepare_first_factor', { strategy: factor.strategy, email_address_id: factor.emailAddressId });
   io.say(`A code was sent to ${factor.safeIdentifier ?? 'your email address'}.`);
-  return retyping(io, () => io.ask('Code: '), (code) => signInStep(clerk, signIn.id, 'attempt_first_factor', { strategy: factor.strategy, code }));
+  return retyping(clerk, io, () => io.ask('Code: '), (code) => signInStep(clerk, signIn.id, 'attempt_first_factor', { strategy: factor.strategy, code }));
 }
 
 async function secondFactor(clerk: ClerkClient, io: Prompter, signIn: SignIn): Promise<SignIn> {
@@ -93,7 +101,15 @@ async function secondFactor(clerk: ClerkClient, io: Prompter, signIn: SignIn): P
     io.say(`A code was sent to ${factor.safeIdentifier ?? (factor.strategy === 'phone_code' ? 'your phone' : 'your email address')}.`);
   }
   const question = factor.strategy === 'backup_code' ? 'Backup code: ' : 'Code: ';
-  return retyping(io, () => io.askSecret(question), (code) => signInStep(clerk, signIn.id, 'attempt_second_factor', { strategy: factor.strategy, code: code.trim() }));
+  return retyping(clerk, io, () => io.askSecret(question), (code) => signInStep(clerk, signIn.id, 'attempt_second_factor', { strategy: factor.strategy, code: code.trim() }));
+}
+
+/** What the instance must allow for a terminal sign-in (NOTES.md): said before anything is asked. */
+function prerequisites(): string[] {
+  return [
+    'Needs: the Native API enabled on the instance (Clerk Dashboard → Native applications; Clerk warns it bypasses browser CAPTCHA).',
+    `On applications created after 2025-11-14, Device Trust asks for an email or SMS code at each new login; an instance that offers only email links needs \`${command('login')} --ticket\`.`,
+  ];
 }
 
 /** Picks one of the factors a terminal can handle: the only one, or the one the user chooses (default: the first). */
@@ -116,11 +132,16 @@ async function choose(io: Prompter, title: string, offered: readonly SignInFacto
   throw new CommandError('login failed: no valid choice.');
 }
 
-/** Asks for a secret and sends it; after a wrong one, says so and asks again, up to TRIES times. */
-async function retyping(io: Prompter, ask: () => Promise<string>, send: (answer: string) => Promise<SignIn>): Promise<SignIn> {
+/**
+ * Asks for a secret and sends it; after a wrong one, says so and asks again, up to TRIES times.
+ * The secret is one of the client's before it is sent, so that an error echoing it is redacted.
+ */
+async function retyping(clerk: ClerkClient, io: Prompter, ask: () => Promise<string>, send: (answer: string) => Promise<SignIn>): Promise<SignIn> {
   for (let tries = 1; ; tries++) {
     const answer = await ask();
     if (!answer) throw new CommandError('login failed: nothing was typed.');
+    // Not a slip of 1–3 characters: redacting it would garble every later message, and hide nothing.
+    for (const secret of new Set([answer, answer.trim()])) if (secret.length >= MIN_SECRET_LENGTH) clerk.addSecret(secret);
     try {
       return await send(answer);
     } catch (error) {

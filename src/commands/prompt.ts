@@ -31,6 +31,8 @@ export function terminalPrompter(input: NodeJS.ReadStream = process.stdin, outpu
   // Lines are queued as they arrive, so answers piped in all at once are not lost between questions.
   const lines = rl[Symbol.asyncIterator]();
   let interrupted: ((error: Error) => void) | undefined;
+  let closed = false;
+  rl.on('close', () => (closed = true));
   // Ctrl-C: a question gives up; while Clerk is being asked (no question open), the command ends.
   rl.on('SIGINT', () => {
     if (interrupted) interrupted(new CommandError('cancelled.', 130));
@@ -42,7 +44,9 @@ export function terminalPrompter(input: NodeJS.ReadStream = process.stdin, outpu
 
   const read = async (question: string, secret: boolean): Promise<string> => {
     rl.setPrompt(question);
-    rl.prompt();
+    // Once piped input has ended, Node 22+ throws on prompt() though the lines piped before are still queued.
+    if (closed) output.write(question);
+    else rl.prompt();
     muted = secret && terminal;
     try {
       const next = await new Promise<IteratorResult<string>>((resolve, reject) => {

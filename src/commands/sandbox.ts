@@ -1,12 +1,13 @@
 import { SANDBOX_SIGN_IN } from '../cli.js';
-import { startSandbox } from '../sandbox/simulator.js';
+import { CommandError } from '../errors.js';
+import { startSandbox, type Sandbox } from '../sandbox/simulator.js';
 import { command } from '../invocation.js';
 
 export const DEFAULT_SANDBOX_PORT = 4599;
 
 /** `clerk-invitations-mcp sandbox`: the simulator on its own, until Ctrl-C or SIGTERM, to sign in to from another terminal. */
 export async function runSandbox(port: number | undefined, out: (line: string) => void): Promise<void> {
-  const sandbox = await startSandbox({ port: port ?? DEFAULT_SANDBOX_PORT });
+  const sandbox = await listen(port ?? DEFAULT_SANDBOX_PORT);
   out(`Clerk sandbox (a simulated Frontend API) at ${sandbox.url}; Ctrl-C stops it.`);
   out('');
   out('Sign in from another terminal, then check:');
@@ -22,4 +23,17 @@ export async function runSandbox(port: number | undefined, out: (line: string) =
     process.once('SIGTERM', resolve);
   });
   await sandbox.close();
+}
+
+/** Starts the sandbox; a port it cannot have is one line naming --port, not a stack trace. */
+async function listen(port: number): Promise<Sandbox> {
+  try {
+    return await startSandbox({ port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const choose = 'choose another with --port <n>, or --port 0 for any free port.';
+    if (code === 'EADDRINUSE') throw new CommandError(`port ${port} is in use: ${choose}`, 1, { cause: error });
+    if (code === 'EACCES') throw new CommandError(`port ${port} needs privileges this user does not have: ${choose}`, 1, { cause: error });
+    throw error;
+  }
 }

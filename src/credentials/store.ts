@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isRecord } from '../clerk/client.js';
 import { ConfigError } from '../errors.js';
 import { command } from '../invocation.js';
@@ -34,7 +34,8 @@ export function credentialsPath(env: Env): string {
   return join(base, 'clerk-invitations-mcp', 'credentials.json');
 }
 
-// How long a writer waits for another's lock, and when a lock is deemed left by a dead process.
+// How long a writer waits for another's lock, and when a lock whose holder cannot be told (no pid
+// in it) is deemed left by a dead process. A lock naming a dead process is taken over at once.
 const LOCK_POLL_MS = 10;
 const LOCK_STALE_MS = 2_000;
 
@@ -95,23 +96,42 @@ export class CredentialStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.#checkDirectory(dir);
     const lock = `${this.path}.lock`;
-    let fd: number | undefined;
-    for (let waited = 0; fd === undefined; waited += LOCK_POLL_MS) {
+    const fd = this.#lock(lock);
+    try {
+      const next = change(this.#read());
+      if (next) {
+        this.#removeOrphanedTemps(dir);
+        this.#write(next);
+      }
+    } finally {
+      closeSync(fd);
+      rmSync(lock, { force: true });
+    }
+  }
+
+  /** Creates the lock file holding this process's pid, so that a waiter can tell when its holder has died. */
+  #lock(lock: string): number {
+    for (let waited = 0; ; waited += LOCK_POLL_MS) {
+      let fd: number;
       try {
         fd = openSync(lock, 'wx', 0o600);
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'EEXIST') throw new ConfigError(`Cannot lock the credentials file ${this.path}: ${reason(error)}`);
-        // A lock left by a process that died is taken over after a while; none is held that long.
-        if (waited >= LOCK_STALE_MS) rmSync(lock, { force: true });
+        // A lock whose holder is gone (killed mid-write) is taken over at once; one whose pid is
+        // not written yet, after a while: none is held that long. Two waiters taking over the same
+        // dead lock at the same instant can both proceed; the lock's redesign closes that.
+        if (waited >= LOCK_STALE_MS || lockHolderIsGone(lock)) rmSync(lock, { force: true });
         else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_POLL_MS);
+        continue;
       }
-    }
-    try {
-      const next = change(this.#read());
-      if (next) this.#write(next);
-    } finally {
-      closeSync(fd);
-      rmSync(lock, { force: true });
+      try {
+        writeSync(fd, `${process.pid}\n`);
+        return fd;
+      } catch (error) {
+        closeSync(fd);
+        rmSync(lock, { force: true });
+        throw new ConfigError(`Cannot lock the credentials file ${this.path}: ${reason(error)}`);
+      }
     }
   }
 
@@ -123,17 +143,24 @@ export class CredentialStore {
       if (isNotFound(error)) return { version: 1, hosts: Object.create(null) as Record<string, StoredCredentials> };
       throw new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
     }
-    if (!stats.isFile()) throw new ConfigError(`The credentials file ${this.path} is not a regular file: remove it and run ${command('login')} again.`);
+    if (!stats.isFile()) throw new ConfigError(damaged(this.path, 'not a regular file'));
     this.#checkDirectory(dirname(this.path));
     this.#checkPrivate(this.path, stats, 0o600);
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(this.path, 'utf8'));
-    } catch (error) {
-      throw new ConfigError(`The credentials file ${this.path} is damaged (${reason(error)}): remove it and run ${command('login')} again.`);
+      parsed = JSON.parse(text);
+    } catch {
+      // Not the parser's message (nor as a cause): it quotes the text around the fault, which may be a token.
+      throw new ConfigError(damaged(this.path, 'not valid JSON'));
     }
     const hosts = parseHosts(parsed);
-    if (!hosts) throw new ConfigError(`The credentials file ${this.path} is not in the expected format: remove it and run ${command('login')} again.`);
+    if (typeof hosts === 'string') throw new ConfigError(damaged(this.path, hosts));
     return { version: 1, hosts };
   }
 
@@ -146,7 +173,7 @@ export class CredentialStore {
     // Any permission for group or others is too loose: the file holds a token that acts as the user.
     if ((stats.mode & 0o077) !== 0) {
       const actual = (stats.mode & 0o777).toString(8).padStart(3, '0');
-      throw new ConfigError(`${path} is accessible by other users (mode ${actual}); it holds a Clerk client token. Fix it with: chmod ${mode.toString(8)} '${path}'`);
+      throw new ConfigError(`${path} is accessible by other users (mode ${actual}); it holds a Clerk client token. Fix it with: chmod ${mode.toString(8)} ${shellQuoted(path)}`);
     }
   }
 
@@ -157,28 +184,83 @@ export class CredentialStore {
     this.#checkPrivate(dir, stats, 0o700);
   }
 
-  #write(file: StoreFile): void {
-    // Written beside the target then renamed over it: a crash leaves the old file or the new one, never half.
-    const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
-      fsyncSync(fd);
-    } catch (error) {
-      closeSync(fd);
-      rmSync(temp, { force: true });
-      throw new ConfigError(`Cannot write the credentials file ${this.path}: ${reason(error)}`);
+  /** Temp files of writers killed mid-write (their pid is in the name): each may hold a client token. */
+  #removeOrphanedTemps(dir: string): void {
+    const prefix = `${basename(this.path)}.`;
+    for (const name of readdirSync(dir)) {
+      const pid = name.startsWith(prefix) ? TEMP_SUFFIX.exec(name.slice(prefix.length))?.[1] : undefined;
+      if (pid !== undefined && !writerIsAlive(Number(pid))) rmSync(join(dir, name), { force: true });
     }
-    closeSync(fd);
-    renameSync(temp, this.path);
+  }
+
+  #write(file: StoreFile): void {
+    const data = Buffer.from(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
+    // Written beside the target then renamed over it: a crash leaves the old file or the new one,
+    // never half. On any failure the temp file goes (it holds tokens) and the old file stays.
+    const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      const fd = openSync(temp, 'wx', 0o600);
+      try {
+        writeAll(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, this.path);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw new ConfigError(`Could not save the credentials file ${this.path} (${reason(error)}); it was left as it was. Make room on the disk if it is full, then try again.`, { cause: error });
+    }
   }
 }
 
-function parseHosts(value: unknown): Record<string, StoredCredentials> | undefined {
-  if (!isRecord(value) || value.version !== 1 || !isRecord(value.hosts)) return undefined;
+// `<pid>.<8 hex>.tmp`, after the credentials file's name: how #write names its temp files.
+const TEMP_SUFFIX = /^(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Writes all of `data`: a write can be short (a full disk, a file size limit), and the rest must follow or fail. */
+function writeAll(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length; ) {
+    const written = writeSync(fd, data, done, data.length - done);
+    if (written <= 0) throw new Error(`only ${done} of ${data.length} bytes could be written`);
+    done += written;
+  }
+}
+
+/**
+ * Whether `pid` may still be writing. Writes are synchronous, so a file or lock bearing this
+ * process's own pid while it is in #update is a leftover of an earlier process given the same pid.
+ */
+function writerIsAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as { code?: unknown }).code !== 'ESRCH';
+  }
+}
+
+/** True if the lock names a process that no longer runs; false while it cannot tell (no pid yet, or the lock is gone). */
+function lockHolderIsGone(lock: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(lock, 'utf8');
+  } catch {
+    return false;
+  }
+  const pid = Number(text.trim());
+  return text.trim() !== '' && Number.isSafeInteger(pid) && pid > 0 && !writerIsAlive(pid);
+}
+
+/** The entries of a parsed credentials file, or what is wrong with it. */
+function parseHosts(value: unknown): Record<string, StoredCredentials> | string {
+  if (!isRecord(value) || value.version !== 1 || !isRecord(value.hosts)) return 'not in the expected format';
   const hosts = Object.create(null) as Record<string, StoredCredentials>;
   for (const [host, entry] of Object.entries(value.hosts)) {
-    if (!isRecord(entry) || typeof entry.clientToken !== 'string' || typeof entry.sessionId !== 'string' || typeof entry.userId !== 'string') return undefined;
+    if (!isRecord(entry) || typeof entry.clientToken !== 'string' || typeof entry.sessionId !== 'string' || typeof entry.userId !== 'string') return 'not in the expected format';
+    // No sign-in yields an empty token; used, it would be sent as none and "redacted" everywhere.
+    if (entry.clientToken.trim() === '') return `the entry for ${JSON.stringify(host)} has an empty client token`;
     hosts[host] = {
       clientToken: entry.clientToken,
       sessionId: entry.sessionId,
@@ -190,6 +272,17 @@ function parseHosts(value: unknown): Record<string, StoredCredentials> | undefin
   }
   return hosts;
 }
+
+/**
+ * Why the file cannot be used, and the one fix: move it aside (it may hold other hosts' sign-ins)
+ * and sign in again. Not "remove it", nor a bare "run login", which refuses the same file.
+ */
+function damaged(path: string, why: string): string {
+  return `The credentials file ${path} is damaged (${why}). Move it aside and sign in again, in a terminal: mv ${shellQuoted(path)} ${shellQuoted(`${path}.damaged`)} && ${command('login')}`;
+}
+
+/** Quoted for a POSIX shell, so that the command in a message pastes as it is. */
+const shellQuoted = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
 const isNotFound = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'ENOENT';
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -7,7 +7,10 @@ export interface ClerkErrorEntry {
   meta: Record<string, unknown>;
 }
 
-/** Every error the sandbox answers besides the 422 form errors: code → [status, short message]. */
+/**
+ * Every error the sandbox answers besides the 422 form errors: code → [status, short message], as
+ * Clerk's error index gives them (NOTES.md). Where Clerk's exact answer is unconfirmed, it says so.
+ */
 const ERRORS = {
   resource_not_found: [404, 'Resource not found'],
   request_body_too_large: [413, 'Request body too large'],
@@ -19,19 +22,23 @@ const ERRORS = {
   organization_not_found_or_unauthorized: [404, 'Not found or unauthorized'],
   missing_organization_permission: [403, 'Missing permissions'],
   organization_invitation_not_found: [404, 'Invitation not found'],
-  organization_invitation_not_pending: [400, 'Invitation is not pending'],
+  organization_invitation_not_pending: [404, 'Invitation is not pending'],
   duplicate_record: [400, 'Duplicate invitation'],
+  organization_invitation_not_unique: [400, 'organization invitation not unique'],
   already_a_member_in_organization: [400, 'Already a member'],
   form_identifier_not_found: [422, "Couldn't find your account."],
   form_password_incorrect: [422, 'Password is incorrect. Try again, or use another method.'],
   form_code_incorrect: [422, 'Incorrect code'],
-  strategy_for_user_invalid: [422, 'Invalid verification strategy'],
-  verification_failed: [422, 'Too many failed attempts'],
-  verification_expired: [422, 'Verification expired'],
-  // Unconfirmed codes: Clerk's exact answers for these cases are not published.
-  ticket_invalid: [422, 'Invalid ticket'],
-  verification_missing: [422, 'Verification missing'],
-  sign_in_status_invalid: [422, 'Invalid sign-in status'],
+  strategy_for_user_invalid: [400, 'Invalid verification strategy'],
+  verification_failed: [400, 'Too many failed attempts'],
+  verification_expired: [400, 'Verification expired'],
+  verification_missing: [400, 'Verification missing'],
+  // Unconfirmed: Clerk's code for a first-factor step once the first factor is verified.
+  verification_already_verified: [400, 'Already verified'],
+  // Ticket refusals: Clerk's codes; the 400 is what clients of Clerk's Frontend API report.
+  ticket_invalid_code: [400, 'Ticket invalid'],
+  ticket_expired_code: [400, 'Ticket expired'],
+  sign_in_token_already_used_code: [400, 'sign in token has already been used'],
   identifier_already_signed_in: [400, "You're already signed in"],
   user_locked: [403, 'Account locked'],
   internal_clerk_error: [500, 'Oops, an unexpected error occurred'],

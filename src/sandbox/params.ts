@@ -1,5 +1,5 @@
 import { ClerkFailure, type ClerkErrorEntry } from './errors.js';
-import { isRole, isStatus, ROLE_NAMES, STATUSES, type InvitationStatus, type Role } from './state.js';
+import { isStatus, STATUSES, type InvitationStatus } from './state.js';
 
 // Deliberately loose (Clerk's own check is not published) but rejects the obvious mistakes.
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z]$/;
@@ -69,14 +69,6 @@ export class Params {
     if (valid.length !== values.length) this.formatInvalid(name, 'a valid email address');
     // Clerk stores addresses lower-cased, so duplicates are found regardless of case.
     return valid.map((v) => v.toLowerCase());
-  }
-
-  role(name: string): Role | undefined {
-    const value = this.text(name, true);
-    if (value === undefined) return undefined;
-    if (isRole(value)) return value;
-    this.valueInvalid(name, value, Object.keys(ROLE_NAMES));
-    return undefined;
   }
 
   boolean(name: string): boolean | undefined {

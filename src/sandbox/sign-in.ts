@@ -83,8 +83,17 @@ function verifyPassword(state: State, user: SandboxUser, password: string): void
 
 // --- Steps ---------------------------------------------------------------------------------
 
-/** Checks one code against a prepared (or, for TOTP and backup codes, implicit) verification. */
-function attemptCode(verification: Verification | undefined, strategy: Strategy, code: string, expected: string): void {
+// Users whose one backup code is spent, per sandbox: each backup code works once, as on Clerk.
+const spentBackupCodes = new WeakMap<State, Set<string>>();
+
+function usedBackupCodes(state: State): Set<string> {
+  let used = spentBackupCodes.get(state);
+  if (used === undefined) spentBackupCodes.set(state, (used = new Set()));
+  return used;
+}
+
+/** Checks one code against a prepared (or, for TOTP and backup codes, implicit) verification; `expected` undefined: no code is right. */
+function attemptCode(verification: Verification | undefined, strategy: Strategy, code: string, expected: string | undefined): void {
   if (verification === undefined) {
     throw fail('verification_missing', `No ${strategy} verification was prepared for this sign-in attempt: prepare it first.`);
   }
@@ -131,9 +140,11 @@ function assertNotSignedIn(client: Client, user: SandboxUser): void {
 
 function redeemTicket(state: State, value: string): SandboxUser {
   const ticket = state.tickets.get(value);
-  const user = ticket === undefined || ticket.used || ticket.expiresAt <= Date.now() ? undefined : userById(ticket.userId);
-  // Clerk's exact code for a bad sign-in token is unconfirmed.
-  if (user === undefined) throw fail('ticket_invalid', 'The ticket is unknown, expired or already used.', { param_name: 'ticket' });
+  const meta = { param_name: 'ticket' };
+  const user = ticket === undefined ? undefined : userById(ticket.userId);
+  if (ticket === undefined || user === undefined) throw fail('ticket_invalid_code', 'The ticket is invalid.', meta);
+  if (ticket.used) throw fail('sign_in_token_already_used_code', 'This sign in token has already been used. Each token can only be used once.', meta);
+  if (ticket.expiresAt <= Date.now()) throw fail('ticket_expired_code', 'The ticket has expired.', meta);
   return user;
 }
 
@@ -204,9 +215,11 @@ function currentSignIn(ctx: Context, status: SignInStatus): { client: Client; si
   if (signIn === null || signIn.id !== id) {
     throw fail('resource_not_found', `No sign-in attempt '${id}' is in progress on this client.`);
   }
-  // Clerk's code for a step taken in the wrong status is unconfirmed.
+  // Clerk's codes for a step taken in the wrong status are unconfirmed: a first factor verified
+  // already, or a factor whose verification this attempt has not reached.
   if (signIn.status !== status || signIn.user === undefined) {
-    throw fail('sign_in_status_invalid', `This sign-in attempt is ${signIn.status}; this step needs ${status}.`);
+    const longMessage = `This sign-in attempt is ${signIn.status}; this step needs ${status}.`;
+    throw fail(status === 'needs_first_factor' && signIn.firstFactor?.status === 'verified' ? 'verification_already_verified' : 'verification_missing', longMessage);
   }
   return { client, signIn, user: signIn.user };
 }
@@ -296,7 +309,10 @@ export function attemptSecondFactor(ctx: Context): unknown {
     signIn.verifications.set(factor, verification);
   }
   if (verification !== undefined) signIn.secondFactor = verification;
-  attemptCode(verification, factor, code ?? '', factor === 'backup_code' ? SANDBOX_BACKUP_CODE : SANDBOX_CODE);
+  // A used backup code is just a wrong one, as on Clerk.
+  const expected = factor !== 'backup_code' ? SANDBOX_CODE : usedBackupCodes(ctx.state).has(user.id) ? undefined : SANDBOX_BACKUP_CODE;
+  attemptCode(verification, factor, code ?? '', expected);
+  if (factor === 'backup_code') usedBackupCodes(ctx.state).add(user.id);
   complete(ctx.state, client, signIn, user);
   return signInObject(signIn);
 }

@@ -47,7 +47,7 @@ export interface Sandbox {
 /**
  * Starts a Clerk Frontend API simulator on loopback with fresh in-memory state: `org_sandbox`
  * (seeded invitations; `SANDBOX_USERS.admin` and `.mfa` are `org:admin`), `org_readonly` (the
- * admin is a basic member), and one client where the admin is already signed in. Clients call it
+ * admin is a member, org:member), and one client where the admin is already signed in. Clients call it
  * exactly like Clerk in native mode: `?_is_native=1` and `Authorization: Bearer <client token>`,
  * keeping the token from each response; or they sign in with `POST /v1/client/sign_ins`.
  */

@@ -8,8 +8,12 @@ const INVITATION_TTL_MS = 30 * DAY_MS;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export const MANAGE_MEMBERS = 'org:sys_memberships:manage';
-export const ROLE_NAMES = { 'org:admin': 'Admin', 'org:basic_member': 'Member' } as const;
-/** Clerk's system permissions of its two default roles. */
+/**
+ * Clerk's default roles: `org:admin` and `org:member` on current instances. `org:basic_member` is
+ * the member role of older instances; it is accepted too, so that calls written for one still work.
+ */
+export const ROLE_NAMES = { 'org:admin': 'Admin', 'org:member': 'Member', 'org:basic_member': 'Member' } as const;
+/** Clerk's system permissions of its default roles. */
 export const ROLE_PERMISSIONS = {
   'org:admin': [
     'org:sys_profile:manage',
@@ -19,6 +23,7 @@ export const ROLE_PERMISSIONS = {
     'org:sys_domains:read',
     'org:sys_domains:manage',
   ],
+  'org:member': ['org:sys_memberships:read'],
   'org:basic_member': ['org:sys_memberships:read'],
 } as const satisfies Record<keyof typeof ROLE_NAMES, readonly string[]>;
 export const STATUSES = ['pending', 'accepted', 'revoked', 'expired', 'invalid', 'completed'] as const;
@@ -72,10 +77,10 @@ export interface Organization {
 /** Shaped as Clerk's `Client.OrganizationInvitation`. */
 export type Invitation = ReturnType<typeof newInvitation>;
 
-export function newInvitation(org: Organization, email: string, role: Role, status: InvitationStatus, createdAt: number) {
+export function newInvitation(org: Organization, email: string, role: Role, status: InvitationStatus, createdAt: number, id = newId('orginv')) {
   return {
     object: 'organization_invitation' as const,
-    id: newId('orginv'),
+    id,
     email_address: email,
     role,
     role_name: ROLE_NAMES[role],
@@ -231,23 +236,30 @@ function organization(id: string, name: string, slug: string, createdAt: number,
   };
 }
 
+/**
+ * A seeded invitation's id, the same in every sandbox (`orginv_sandboxalice000000000000000` for
+ * alice@…), so that a one-shot command can revoke one it was told about in advance. Shaped like
+ * Clerk's ids; invitations created at run time get random ones.
+ */
+const seededInvitationId = (email: string): string => `orginv_${`sandbox${email.split('@')[0] ?? ''}`.padEnd(27, '0')}`;
+
 export function createState(): State {
   const now = Date.now();
   const ago = (days: number): number => now - days * DAY_MS;
   const { admin, mfa } = SANDBOX_USERS;
   const sandbox = organization('org_sandbox', 'Sandbox Inc', 'sandbox-inc', ago(60), [
     [admin.email, 'org:admin', ago(50)],
-    ['member@sandbox.test', 'org:basic_member', ago(40)],
+    ['member@sandbox.test', 'org:member', ago(40)],
     [mfa.email, 'org:admin', ago(30)],
   ]);
-  const readonly = organization('org_readonly', 'Read-only Ltd', 'read-only', ago(20), [[admin.email, 'org:basic_member', ago(15)]]);
+  const readonly = organization('org_readonly', 'Read-only Ltd', 'read-only', ago(20), [[admin.email, 'org:member', ago(15)]]);
   const seeds: [Organization, string, Role, InvitationStatus, number][] = [
-    [sandbox, 'alice@example.com', 'org:basic_member', 'pending', 1],
+    [sandbox, 'alice@example.com', 'org:member', 'pending', 1],
     [sandbox, 'bob@example.com', 'org:admin', 'pending', 2],
-    [readonly, 'frank@example.com', 'org:basic_member', 'pending', 3],
-    [sandbox, 'carol@example.com', 'org:basic_member', 'accepted', 4],
-    [sandbox, 'dave@example.com', 'org:basic_member', 'revoked', 6],
-    [sandbox, 'erin@example.com', 'org:basic_member', 'expired', 45],
+    [readonly, 'frank@example.com', 'org:member', 'pending', 3],
+    [sandbox, 'carol@example.com', 'org:member', 'accepted', 4],
+    [sandbox, 'dave@example.com', 'org:member', 'revoked', 6],
+    [sandbox, 'erin@example.com', 'org:member', 'expired', 45],
   ];
   const client = newClient(ago(10));
   client.updatedAt = now;
@@ -263,7 +275,7 @@ export function createState(): State {
     lockouts: new Map(),
     tickets: new Map(),
     orgs: new Map([sandbox, readonly].map((org) => [org.data.id, org])),
-    invitations: seeds.map(([org, email, role, status, daysAgo]) => newInvitation(org, email, role, status, ago(daysAgo))),
+    invitations: seeds.map(([org, email, role, status, daysAgo]) => newInvitation(org, email, role, status, ago(daysAgo), seededInvitationId(email))),
   };
   registerClient(state, client);
   return state;

@@ -4,7 +4,7 @@
 export const SANDBOX_PASSWORD = 'sandbox-password';
 /** Every email, SMS and TOTP code the sandbox accepts (Clerk's test-mode code). */
 export const SANDBOX_CODE = '424242';
-/** The backup code of users with the `backup_code` second factor. Reusable, unlike Clerk's. */
+/** The backup code of users with the `backup_code` second factor. It works once per sandbox, as Clerk's backup codes do. */
 export const SANDBOX_BACKUP_CODE = 'sandbox-backup-code';
 
 export type FirstFactor = 'password' | 'email_code';

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialStore, credentialsPath } from '../../src/credentials/store.js';
 
-/** The built bin (npm test builds before running the tests). */
+// The config folders below are made in the OS temp dir, which test/global-setup.ts points at a
+// folder of this run that it removes afterwards.
+
+/** The built bin (test/global-setup.ts builds it when it is missing or stale). */
 export const BIN = join(import.meta.dirname, '../../dist/index.js');
 /** A clean environment: nothing of the developer's own Clerk settings or stored sign-ins leaks into a test. */
 export const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cim-test-config-')) };
@@ -38,6 +41,8 @@ export function runCli(args: readonly string[], env: Record<string, string>, inp
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A bin that exits before reading all its input closes the pipe: EPIPE there is not a test failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
