@@ -101,15 +101,15 @@ describe('where the server gets its client token', () => {
 
   it('after a 401, tries once more with credentials stored meanwhile (a new login or another process)', async () => {
     const store = freshStore();
-    fake = await startFakeClerk((r) =>
-      r.headers.authorization === 'Bearer client_token_stored'
-        ? { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) }
-        : { json: envelope(invitation()) },
-    );
+    fake = await startFakeClerk((r) => {
+      if (r.headers.authorization !== 'Bearer client_token_stored') return { json: envelope(invitation()) };
+      // Another process writes its rotation back while this request is on its way.
+      store.set(fake?.url ?? '', stored({ clientToken: 'client_token_from_elsewhere' }));
+      return { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) };
+    });
     store.set(fake.url, stored());
     const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
-    store.set(fake.url, stored({ clientToken: 'client_token_from_elsewhere' }));
     const result = await connected.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:basic_member' });
     expect(result.isError).toBeFalsy();
     expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer client_token_stored', 'Bearer client_token_from_elsewhere']);

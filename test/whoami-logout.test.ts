@@ -73,7 +73,7 @@ describe('logout', () => {
     const { clientToken, sessionId } = store.get(sandbox.url)!;
     expect(await status(clientToken, sessionId)).toBe(200);
     const run = await runCli(['logout', ...at()], env);
-    expect(run.stdout).toBe(`Signed out of ${sandbox.url}.\nRemoved the credentials for ${sandbox.url} from ${store.path}.\n`);
+    expect(run.stdout).toBe(`Signed out of ${sandbox.url}: Clerk ended the session.\nRemoved the credentials for ${sandbox.url} from ${store.path}.\n`);
     expect(run.code).toBe(0);
     expect(store.get(sandbox.url)).toBeUndefined();
     // The token no longer acts as anyone at Clerk.

@@ -1,5 +1,5 @@
 import { isRecord, type ClerkClient } from './client.js';
-import { ClerkRequestError } from './errors.js';
+import { ClerkApiError, ClerkRequestError } from './errors.js';
 import type { FormValue } from './form.js';
 
 /** One way to prove who you are, as a sign-in offers it (`supported_first_factors` / `supported_second_factors`). */
@@ -64,7 +64,7 @@ export async function signInStep(clerk: ClerkClient, signInId: string, step: `${
 
 /** The user behind `sessionId` (or the client's last active session), from `GET /v1/client`. */
 export async function sessionUser(clerk: ClerkClient, sessionId: string | undefined): Promise<SessionUser> {
-  const { response } = await clerk.request({ method: 'GET', path: '/v1/client' });
+  const { response } = await clerk.request({ method: 'GET', path: '/v1/client', needsSession: true });
   const client = isRecord(response) ? response : {};
   const sessions = Array.isArray(client.sessions) ? client.sessions.filter(isRecord) : [];
   const wanted = sessionId ?? text(client.last_active_session_id);
@@ -104,9 +104,22 @@ export async function listMemberships(clerk: ClerkClient, signal?: AbortSignal):
   return memberships;
 }
 
-/** Ends every session of the client (`DELETE /v1/client`): the token no longer acts as anyone. */
-export async function endClientSessions(clerk: ClerkClient): Promise<void> {
-  await clerk.request({ method: 'DELETE', path: '/v1/client' });
+/**
+ * Ends every session of the client (`DELETE /v1/client`): the token no longer acts as anyone.
+ * `already-ended` when Clerk no longer knows the client: 404 (one of the answers Clerk documents),
+ * 401, or a stale token's answer for a brand-new client. Anything else throws.
+ */
+export async function endClientSessions(clerk: ClerkClient): Promise<'ended' | 'already-ended'> {
+  try {
+    await clerk.request({ method: 'DELETE', path: '/v1/client' });
+    return 'ended';
+  } catch (error) {
+    // A 404 without Clerk's error body came from something else than Clerk.
+    const fromClerk = error instanceof ClerkApiError && error.errors.some((e) => e.code !== 'no_clerk_error_body');
+    if (fromClerk && (error.status === 404 || error.status === 401)) return 'already-ended';
+    if (error instanceof ClerkRequestError && error.kind === 'signed-out') return 'already-ended';
+    throw error;
+  }
 }
 
 function toMembership(m: Record<string, unknown>): Membership[] {

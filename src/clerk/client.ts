@@ -21,6 +21,11 @@ export interface ClerkRequest {
   readonly signal?: AbortSignal | undefined;
   /** Sent without a client token (an empty Authorization header): how a native sign-in starts. */
   readonly anonymous?: boolean;
+  /**
+   * The answer's client must hold the session this client acts as (e.g. `GET /v1/client` for
+   * whoami): Clerk answers a stale token with 200 and a new client without sessions.
+   */
+  readonly needsSession?: boolean;
 }
 
 /** Who the client acts as: a client token and, optionally, which of its sessions. */
@@ -37,6 +42,11 @@ export interface ClerkClientOptions {
    * the credentials file after a `login`; may throw an error whose message says what is wrong.
    */
   readonly reloadCredentials?: () => ClerkCredentials | undefined;
+  /**
+   * A cheap check (e.g. the credentials file's stat) that the source may hold other credentials
+   * than it gave last: another process's rotation or a new login. Checked before each call.
+   */
+  readonly credentialsChanged?: () => boolean;
 }
 
 /** Clerk's success envelope without its `client` object, which carries session JWTs. */
@@ -110,7 +120,11 @@ export class ClerkClient {
   #http: Promise<{ ky: Ky; http: KyInstance }> | undefined;
   readonly #onTokenRotated: ((token: string, previous: string | undefined) => void) | undefined;
   readonly #reloadCredentials: (() => ClerkCredentials | undefined) | undefined;
+  readonly #credentialsChanged: (() => boolean) | undefined;
   #token: string | undefined;
+  // The Clerk client the token belongs to (its JWT's `id` claim), as Clerk's SDKs pin it: a token
+  // or an answer for another client is a stale token's replacement, never ours to adopt.
+  #clientId: string | undefined;
   #sessionId: string | undefined;
   // Credentials still being obtained (a sign-in ticket exchanged at start-up): requests wait for them.
   #pending: Promise<void> | undefined;
@@ -120,8 +134,8 @@ export class ClerkClient {
   #sourceRefusal: string | undefined;
   // Every request holds a slot while it is in flight, so that an agent's loop cannot hammer Clerk.
   readonly #slots: Limiter;
-  // Writes go one at a time: each may rotate the client token, and Clerk accepts only the current
-  // and the previous one, so a third write sent with the same token would be refused.
+  // Writes go one at a time: each may rotate the client token, and a token rotated out is stale
+  // (Clerk answers it with a new, signed-out client), so a second write sent with it would fail.
   readonly #writes = new Limiter(1);
   // Tokens and session JWTs this client has seen (and the publishable key), so that none can slip into a message.
   readonly #secrets = new Set<string>();
@@ -130,7 +144,9 @@ export class ClerkClient {
     this.#settings = settings;
     this.#onTokenRotated = options.onTokenRotated;
     this.#reloadCredentials = options.reloadCredentials;
+    this.#credentialsChanged = options.credentialsChanged;
     this.#token = settings.clientToken;
+    this.#clientId = settings.clientToken === undefined ? undefined : clientIdOf(settings.clientToken);
     this.#sessionId = settings.sessionId;
     this.#slots = new Limiter(settings.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
     for (const secret of [settings.clientToken, settings.publishableKey]) if (secret) this.#secrets.add(secret);
@@ -173,6 +189,7 @@ export class ClerkClient {
   /** Acts as another client token and session from now on (after a sign-in, or read from the credentials file). */
   useCredentials(credentials: ClerkCredentials): void {
     this.#token = credentials.clientToken;
+    this.#clientId = clientIdOf(credentials.clientToken);
     this.#sessionId = credentials.sessionId;
     this.#addSecret(credentials.clientToken);
   }
@@ -250,7 +267,7 @@ export class ClerkClient {
     // burst, than AbortSignal.timeout() and AbortSignal.any() on every call.
     const controller = new AbortController();
     const { signal } = controller;
-    const call: Call = { label, cancel: request.signal, expired: false, deadlineAt: Date.now() + this.#deadlineMs, retries: 0, sent: false, answered: false, retryWaitMs: 0, attemptStartedAt: 0 };
+    const call: Call = { label, cancel: request.signal, expired: false, deadlineAt: Date.now() + this.#deadlineMs, retries: 0, sent: false, answered: false, retryWaitMs: 0, attemptStartedAt: 0, tried: new Set() };
     const deadline = setTimeout(() => {
       call.expired = true;
       controller.abort(new DOMException('The call took longer than its deadline', 'TimeoutError'));
@@ -266,13 +283,19 @@ export class ClerkClient {
       } catch (error) {
         throw error instanceof LimiterStopped ? this.#notSent(label) : this.#requestError(call, error);
       }
-      try {
-        return await this.#send(call, request, signal);
-      } catch (error) {
-        // Refused credentials may have been replaced meanwhile (a new login, another process's
-        // rotation): a 401 means Clerk did nothing, so one more try with the fresh ones is safe, even for a write.
-        if (!(error instanceof ClerkApiError && error.status === 401) || request.anonymous || !this.#adoptNewer(call.sentWith)) throw error;
-        return await this.#send(call, request, signal);
+      if (!request.anonymous) this.#adoptChanged();
+      for (let recoveries = 0; ; recoveries++) {
+        try {
+          return await this.#send(call, request, signal);
+        } catch (error) {
+          // Refused or stale credentials may have been replaced meanwhile (a rotation by another call
+          // or process, a new login). A 401 or a stale answer means Clerk did nothing for this
+          // session, so trying again with a token this call has not used is safe, even for a write.
+          const refused = (error instanceof ClerkApiError && error.status === 401) || error instanceof StaleClient;
+          if (!refused || request.anonymous || recoveries >= MAX_RECOVERIES || !(await this.#recover(call, signal, request.method !== 'GET'))) {
+            throw error instanceof StaleClient ? this.#signedOut(call, error) : error;
+          }
+        }
       }
     } finally {
       clearTimeout(deadline);
@@ -287,16 +310,53 @@ export class ClerkClient {
     if (credentials) this.useCredentials(credentials);
   }
 
-  /**
-   * After a 401 to a request sent with `refused`: uses the source's credentials if they hold a token
-   * this client has never used, which only a new login or another process's rotation can have put
-   * there (a token seen before is older than ours, e.g. a write-back that failed). True if it did.
-   */
-  #adoptNewer(refused: string | undefined): boolean {
+  /** Before a call: when the source changed (another process's rotation, a new login), uses what it holds now if it is newer. */
+  #adoptChanged(): void {
+    if (!this.#credentialsChanged?.()) return;
     const credentials = this.#askSource();
-    if (!credentials || credentials.clientToken === refused || this.#secrets.has(credentials.clientToken)) return false;
-    this.useCredentials(credentials);
-    return true;
+    if (credentials && this.#isNewer(credentials.clientToken)) this.useCredentials(credentials);
+  }
+
+  /**
+   * A token this client has never seen can only come from a new login or another process's
+   * rotation; one seen before is older than ours (e.g. a write-back that failed).
+   */
+  #isNewer(token: string): boolean {
+    return token !== this.#token && !this.#secrets.has(token);
+  }
+
+  /**
+   * After a refused or stale answer: finds a token the call has not been sent with yet, true if it
+   * did. Ours, if another call rotated it meanwhile; else the source's, if newer. When the token was
+   * stale and the source still holds it, another process may be writing back the rotation that
+   * made it stale: wait for that a little (STALE_WAIT_MS) before giving up.
+   */
+  async #recover(call: Call, signal: AbortSignal, isWrite: boolean): Promise<boolean> {
+    const giveUpAt = Math.min(Date.now() + STALE_WAIT_MS, call.deadlineAt);
+    let storedWasTried = false;
+    for (let first = true; ; first = false) {
+      if (this.#token !== undefined && !call.tried.has(this.#token)) return true;
+      if (first || this.#credentialsChanged?.() !== false) {
+        const credentials = this.#askSource();
+        if (credentials && !call.tried.has(credentials.clientToken) && this.#isNewer(credentials.clientToken)) {
+          this.useCredentials(credentials);
+          return true;
+        }
+        storedWasTried = credentials !== undefined && call.tried.has(credentials.clientToken);
+      }
+      // A write of ours in flight may be rotating the token right now; so may another process, if
+      // Clerk's answer says the token was stale (rather than signed out) and the file still holds it.
+      const rotationMayCome = (call.stale && storedWasTried) || (!isWrite && this.#writes.busy > 0);
+      if (!rotationMayCome || Date.now() >= giveUpAt || signal.aborted) return false;
+      await new Promise((resolve) => setTimeout(resolve, STALE_POLL_MS));
+    }
+  }
+
+  /** The error for a stale answer nothing could recover from: the sign-in was replaced or ended. */
+  #signedOut(call: Call, stale: StaleClient): ClerkRequestError {
+    const { label } = call;
+    const how = this.#settings.clientToken === undefined ? `sign in again with \`${command('login')}\` in a terminal` : 'set a fresh CLERK_CLIENT_TOKEN';
+    return new ClerkRequestError(label, 'signed-out', `Clerk answered ${label.method} ${label.path} ${stale.reason}: this sign-in was replaced or has ended; ${how}.`, false, { cause: stale });
   }
 
   #askSource(): ClerkCredentials | undefined {
@@ -321,7 +381,7 @@ export class ClerkClient {
     let response: Response;
     try {
       // The query goes into the URL here: ky's searchParams option builds every request twice.
-      response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.query)}`, {
+      response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.path, request.query)}`, {
         method: request.method,
         ...(request.form ? { body: encodeForm(request.form) } : {}),
         retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, call, signal),
@@ -336,6 +396,7 @@ export class ClerkClient {
               // A sign-in starts without a token, whatever this client holds (after the instance's hook).
               if (request.anonymous) attempt.headers.set('authorization', '');
               call.sentWith = request.anonymous ? undefined : this.#token;
+              if (call.sentWith !== undefined) call.tried.add(call.sentWith);
             },
           ],
           beforeRetry: [
@@ -352,42 +413,92 @@ export class ClerkClient {
       });
     } catch (error) {
       if (ky.isHTTPError(error)) {
-        this.#keepRotatedToken(call, error.response);
+        // A 401 says this client is not signed in: any token it carries is for a new, signed-out client.
+        if (error.response.status !== 401) this.#keepRotatedToken(call, error.response);
+        else this.#noteReplacement(call, error.response);
         throw await this.#apiError(call, error.response, error, request.form);
       }
       throw this.#requestError(call, error);
     }
-    this.#keepRotatedToken(call, response);
     // Clerk answered with success: a write has happened, whatever becomes of the body.
     const text = await this.#readBody(call, response);
     const body = this.#parseJson(call, response, text);
     if (isRecord(body)) this.#rememberSessionJwts(body.client);
     if (!isRecord(body) || !('response' in body)) {
+      this.#keepRotatedToken(call, response);
       throw new ClerkRequestError(label, 'no-payload', `Clerk answered ${response.status} to ${label.method} ${label.path} without a "response" field: is CLERK_FRONTEND_API_URL pointing at a Clerk Frontend API?`, label.method !== 'GET');
     }
+    // Checked before the token is kept: a stale token's answer carries a new client's token.
+    if (!request.anonymous) this.#checkSameClient(call, request, body, response);
+    this.#keepRotatedToken(call, response);
     return { response: body.response };
   }
 
-  #searchParams(query: ClerkRequest['query']): URLSearchParams {
+  #searchParams(path: string, query: ClerkRequest['query']): URLSearchParams {
     // Query strings follow the same rules as form bodies: repeated keys, true/false.
     const params = encodeForm(query ?? {});
     // Set last, so that no tool argument can replace or repeat Clerk's own parameters.
     params.set('_is_native', '1');
     params.set('__clerk_api_version', this.#settings.apiVersion);
-    if (this.#sessionId) params.set('_clerk_session_id', this.#sessionId);
+    // clerk-js sends the session on every path but those under /client and /waitlist.
+    if (this.#sessionId && !CLIENT_PATHS.test(path)) params.set('_clerk_session_id', this.#sessionId);
     return params;
   }
 
+  /**
+   * Clerk answers a stale token with 200 and a brand-new client without sessions: an answer for
+   * another client than the pinned one, or without the session a request needs, is not ours.
+   */
+  #checkSameClient(call: Call, request: ClerkRequest, body: Record<string, unknown>, response: Response): void {
+    const stale = (reason: string): StaleClient => {
+      // The new client's token is still a secret, though it is not ours.
+      const token = bearer(response.headers.get('authorization') ?? '');
+      if (token !== '') this.#addSecret(token);
+      call.stale = true;
+      return new StaleClient(reason);
+    };
+    // The envelope names the client the token acted as; `GET /v1/client` answers with it too.
+    const answered = isRecord(body.response) && (body.response.object === 'client' || Array.isArray(body.response.sessions)) ? body.response : undefined;
+    const client = isRecord(body.client) ? body.client : answered;
+    const id = typeof client?.id === 'string' ? client.id : undefined;
+    if (this.#clientId !== undefined && id !== undefined && id !== this.#clientId) throw stale('for another client (a new one, without sessions)');
+    if (request.needsSession && !holdsSession(answered ?? client, this.#sessionId)) {
+      throw stale(this.#sessionId ? `with a client that has no active session ${this.#sessionId}` : 'with a client that has no active session');
+    }
+  }
+
+  /**
+   * A 401 that carries another token than the one sent names a new client: the token sent was
+   * stale (rotated by someone else), not signed out. The new token is still a secret.
+   */
+  #noteReplacement(call: Call, response: Response): void {
+    const token = bearer(response.headers.get('authorization') ?? '');
+    if (token === '' || token === call.sentWith) return;
+    this.#addSecret(token);
+    call.stale = true;
+  }
+
   #keepRotatedToken(call: Call, response: Response): void {
-    const header = bearer(response.headers.get('authorization'));
-    if (!header || header === this.#token) return;
-    this.#addSecret(header);
+    const header = response.headers.get('authorization');
+    if (header === null) return;
+    const token = bearer(header);
     // Answers can arrive out of order. One to a request sent with an older token than the one in
-    // use comes from before the latest rotation, so its token is at best the previous one: keep ours.
-    if (call.sentWith !== this.#token) return;
+    // use comes from before the latest rotation: its token, or its clearing, is not for ours.
+    const current = call.sentWith === this.#token;
+    if (token === '') {
+      // `Bearer ` alone is Clerk's "forget the token" (after DELETE /v1/client): never a token itself.
+      if (current && this.#token !== undefined) this.#token = undefined;
+      return;
+    }
+    if (token === this.#token) return;
+    this.#addSecret(token);
+    // A rotation keeps the client: a token for another client (pinned by its `id` claim) is not ours.
+    // A sign-in (anonymous) starts a new client, whose token pins it.
+    if (!current || (this.#clientId !== undefined && clientIdOf(token) !== this.#clientId)) return;
     const previous = this.#token;
-    this.#token = header;
-    this.#onTokenRotated?.(header, previous);
+    this.#token = token;
+    this.#clientId = clientIdOf(token);
+    this.#onTokenRotated?.(token, previous);
   }
 
   #addSecret(secret: string): void {
@@ -554,6 +665,10 @@ interface Call {
   retryWaitMs: number;
   /** The client token the latest attempt was sent with. */
   sentWith?: string | undefined;
+  /** Every client token an attempt of this call was sent with: a retry after a refusal needs another. */
+  readonly tried: Set<string>;
+  /** Clerk's answer showed the token sent was stale (another client came back), not signed out. */
+  stale?: boolean;
   attemptStartedAt: number;
 }
 
@@ -562,7 +677,50 @@ class BodyTimeout extends Error {
   override readonly name = 'BodyTimeout';
 }
 
-const bearer = (header: string | null): string | undefined => header?.replace(/^Bearer\s+/i, '').trim();
+/** The token in an Authorization header, with or without `Bearer `; empty for `Bearer ` alone (Clerk's "clear"). */
+const bearer = (header: string): string => header.trim().replace(/^Bearer(?:\s+|$)/i, '').trim();
+
+/**
+ * The id of the Clerk client a client token belongs to: the `id` claim of its JWT payload, read
+ * without verification (the token stays opaque otherwise). Undefined for a token that is not a JWT.
+ */
+export function clientIdOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return isRecord(claims) && typeof claims.id === 'string' && claims.id !== '' ? claims.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a Clerk client object holds the active session `sessionId` (else its last active one). */
+function holdsSession(client: Record<string, unknown> | undefined, sessionId: string | undefined): boolean {
+  const wanted = sessionId ?? client?.last_active_session_id;
+  const sessions = client && Array.isArray(client.sessions) ? client.sessions : [];
+  return sessions.some((s) => isRecord(s) && s.id === wanted && (s.status === undefined || s.status === 'active'));
+}
+
+/** A 200 answer for another client than ours, or without our session: what Clerk answers a stale token. */
+class StaleClient extends Error {
+  override readonly name = 'StaleClient';
+  constructor(readonly reason: string) {
+    super(`Clerk answered ${reason}`);
+  }
+}
+
+// Paths on which clerk-js sends no `_clerk_session_id`.
+const CLIENT_PATHS = /^\/v1\/(?:client|waitlist)(?:\/|$)/;
+
+// After a refused or stale answer, tries with other tokens at most this many times; a 401 or a
+// stale answer means Clerk did nothing, so each is safe. Several processes writing at once can
+// each lose a race more than once.
+const MAX_RECOVERIES = 4;
+// How long a refused call waits for another process to write back the rotation that made its
+// token stale, checking every STALE_POLL_MS (a write-back takes milliseconds).
+const STALE_WAIT_MS = 2_000;
+const STALE_POLL_MS = 15;
 
 /** Drops an unread body, so that its connection is closed or reused instead of held. */
 const discard = (response: Response): void => void response.body?.cancel().catch(() => undefined);

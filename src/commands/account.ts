@@ -1,8 +1,10 @@
 import { endClientSessions, listMemberships, sessionUser } from '../clerk/account.js';
 import { ClerkApiError, signInRefusal } from '../clerk/errors.js';
-import { settingsFromEnv } from '../config.js';
+import { ClerkClient } from '../clerk/client.js';
+import { settingsFromEnv, type ClerkSettings } from '../config.js';
+import { removeSalvaged, salvageEntry } from '../credentials/salvage.js';
 import { serverClerkClient } from '../credentials/session.js';
-import { CredentialStore, credentialsPath } from '../credentials/store.js';
+import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
 import { command } from '../invocation.js';
 import { printable } from './printable.js';
@@ -40,24 +42,68 @@ export async function whoami(env: Env, print: (line: string) => void): Promise<v
   }
 }
 
-/** `clerk-invitations-mcp logout`: ends the stored session at Clerk, then forgets it. */
+/**
+ * `clerk-invitations-mcp logout`: ends the stored session at Clerk (`DELETE /v1/client`), then
+ * forgets it. A refused or damaged credentials file is read anyway (it is our own file, and an
+ * exposed token is when signing out matters most): the token is ended and its entry removed.
+ */
 export async function logout(env: Env, say: (line: string) => void): Promise<void> {
   const settings = settingsFromEnv({ ...env, CLERK_CLIENT_TOKEN: undefined, CLERK_SIGN_IN_TICKET: undefined });
   const store = new CredentialStore(credentialsPath(env));
-  const { clerk, source } = serverClerkClient(settings, store, undefined);
+  const host = settings.baseUrl;
   if (env.CLERK_CLIENT_TOKEN?.trim()) say('Note: CLERK_CLIENT_TOKEN is set in this environment; logout leaves it alone (only the stored sign-in is ended).');
-  if (source === 'none') {
-    say(`Not signed in to ${settings.baseUrl}: nothing stored in ${store.path}.`);
+  let stored: StoredCredentials | undefined;
+  try {
+    stored = store.get(host);
+  } catch (error) {
+    await logoutFromRefusedFile(settings, store.path, error instanceof Error ? error.message : String(error), say);
     return;
   }
-  try {
-    await endClientSessions(clerk);
-    say(`Signed out of ${settings.baseUrl}.`);
-  } catch (error) {
-    // Already signed out (401) is what logout wanted; anything else leaves a session alive at Clerk.
-    if (error instanceof ClerkApiError && error.status === 401) say(`The session at ${settings.baseUrl} had already ended.`);
-    else say(`Warning: could not end the session at Clerk (${clerk.redact(signInRefusal(error))}); it stays valid until it expires or is revoked in the Clerk Dashboard.`);
+  if (!stored) {
+    say(`Not signed in to ${host}: nothing stored in ${store.path}.`);
+    return;
   }
-  store.delete(settings.baseUrl);
-  say(`Removed the credentials for ${settings.baseUrl} from ${store.path}.`);
+  say(describeEnding(await endSession(settings, stored.clientToken), host));
+  store.delete(host);
+  say(`Removed the credentials for ${host} from ${store.path}.`);
+}
+
+async function logoutFromRefusedFile(settings: ClerkSettings, path: string, refusal: string, say: (line: string) => void): Promise<void> {
+  const host = settings.baseUrl;
+  const salvaged = salvageEntry(path, host);
+  if (salvaged.kind === 'unreadable') {
+    throw new CommandError(`logout could not read a client token for ${host} from ${path} (${salvaged.reason}), so no session was ended at Clerk; the file was left as it is. Remove it with: rm '${path}'`);
+  }
+  if (salvaged.kind === 'no-entry') {
+    say(`Not signed in to ${host}: ${path} holds no sign-in for it. That file has a problem, though: ${refusal}`);
+    return;
+  }
+  say(`${path} is not in order, but logout read the sign-in for ${host} from it anyway.`);
+  say(describeEnding(await endSession(settings, salvaged.clientToken), host));
+  try {
+    say(removeSalvaged(path, host, salvaged.otherHosts));
+  } catch (error) {
+    throw new CommandError(`logout could not remove ${path} (${error instanceof Error ? error.message : String(error)}): delete it by hand: rm '${path}'`, 1, { cause: error });
+  }
+}
+
+/** What became of a stored sign-in's sessions at Clerk; `failed` says why in one redacted phrase. */
+export type SessionEnding = { readonly kind: 'ended' } | { readonly kind: 'already-ended' } | { readonly kind: 'failed'; readonly why: string };
+
+/** Ends the sessions of a client token at Clerk (`DELETE /v1/client`), best effort. Also used by `login` for the sign-in it replaces. */
+export async function endSession(settings: ClerkSettings, clientToken: string): Promise<SessionEnding> {
+  // No credential source: a stale answer must not send it looking for other tokens to end.
+  const clerk = new ClerkClient({ ...settings, clientToken: undefined, sessionId: undefined });
+  clerk.useCredentials({ clientToken, sessionId: undefined });
+  try {
+    return { kind: await endClientSessions(clerk) };
+  } catch (error) {
+    return { kind: 'failed', why: clerk.redact(signInRefusal(error)).replace(/\.$/, '') };
+  }
+}
+
+function describeEnding(ending: SessionEnding, host: string): string {
+  if (ending.kind === 'ended') return `Signed out of ${host}: Clerk ended the session.`;
+  if (ending.kind === 'already-ended') return `The session at ${host} had already ended.`;
+  return `Warning: could not end the session at Clerk (${ending.why}); it stays valid until it expires or is revoked in the Clerk Dashboard.`;
 }

@@ -8,6 +8,7 @@ import { CommandError } from '../errors.js';
 import { command } from '../invocation.js';
 import { printable } from './printable.js';
 import type { Prompter } from './prompt.js';
+import { endSession, type SessionEnding } from './account.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,7 +44,7 @@ export async function login(options: LoginOptions, terminal: Prompter): Promise<
   const settings = settingsFromEnv({ ...options.env, CLERK_CLIENT_TOKEN: undefined, CLERK_SESSION_ID: undefined });
   const store = new CredentialStore(credentialsPath(options.env));
   // An unsafe credentials file is reported before anyone types a password.
-  store.get(settings.baseUrl);
+  const replaced = store.get(settings.baseUrl);
   const clerk = new ClerkClient(settings);
   io.say(`Signing in to ${settings.baseUrl}`);
   for (const line of prerequisites()) io.say(line);
@@ -65,7 +66,15 @@ export async function login(options: LoginOptions, terminal: Prompter): Promise<
   io.say(`Signed in as ${saved.email ?? saved.userId} (${saved.userId}), session ${saved.sessionId}.`);
   io.say(`Credentials saved to ${store.path}; the server uses them for ${settings.baseUrl}.`);
   if (options.env.CLERK_CLIENT_TOKEN?.trim()) io.say('Note: CLERK_CLIENT_TOKEN is set in this environment; where it is set, it comes before this sign-in.');
+  if (replaced && replaced.clientToken !== saved.clientToken) io.say(describeReplaced(await endSession(settings, replaced.clientToken)));
   await reportOrganizations(clerk, io);
+}
+
+/** The sign-in this login replaced in the file is ended at Clerk, best effort: no token of it is left anywhere. */
+function describeReplaced(ending: SessionEnding): string {
+  if (ending.kind === 'ended') return 'Ended the previous sign-in\'s session at Clerk.';
+  if (ending.kind === 'already-ended') return 'The previous sign-in\'s session had already ended.';
+  return `Warning: could not end the previous sign-in's session at Clerk (${ending.why}); it stays valid until it expires or is revoked in the Clerk Dashboard.`;
 }
 
 async function interactiveSignIn(clerk: ClerkClient, io: Prompter, given: string | undefined): Promise<SignIn> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { createSignIn, sessionUser, type SignIn } from '../clerk/account.js';
 import { ClerkClient, type ClerkCredentials } from '../clerk/client.js';
 import { signInRefusal } from '../clerk/errors.js';
@@ -24,15 +25,21 @@ export function serverClerkClient(settings: ClerkSettings, store: CredentialStor
     return { clerk: new ClerkClient(settings), source: 'CLERK_CLIENT_TOKEN' };
   }
   const host = settings.baseUrl;
+  // Servers and commands sharing the file hand each other the latest token through it: each
+  // re-reads it when it changed, and writes back its rotations (see CredentialStore.rotate).
+  let seen = fileVersion(store.path);
   const fromStore = (): ClerkCredentials | undefined => {
+    seen = fileVersion(store.path);
     const entry = store.get(host);
     return entry && { clientToken: entry.clientToken, sessionId: settings.sessionId ?? entry.sessionId };
   };
   const clerk: ClerkClient = new ClerkClient(settings, {
     reloadCredentials: fromStore,
+    credentialsChanged: () => fileVersion(store.path) !== seen,
     onTokenRotated: (token, previous) => {
       try {
-        store.rotate(host, previous, token);
+        // Our own write-back is no news: no re-read before the next call for it.
+        if (store.rotate(host, previous, token)) seen = fileVersion(store.path);
       } catch (error) {
         log(`could not save the rotated client token to ${store.path}: ${error instanceof Error ? error.message : String(error)}`, clerk);
       }
@@ -77,6 +84,19 @@ async function exchangeTicketAtStart(settings: ClerkSettings, clerk: ClerkClient
       clerk.setNoTokenReason(clerk.redact(reason));
       log(reason, clerk);
     }
+  }
+}
+
+/**
+ * A cheap fingerprint of the credentials file (a stat, no read): every write replaces it by a rename,
+ * so a change of inode, size or times means another write. '' when it is missing.
+ */
+function fileVersion(path: string): string {
+  try {
+    const { ino, size, mtimeMs, ctimeMs } = statSync(path);
+    return `${ino}:${size}:${mtimeMs}:${ctimeMs}`;
+  } catch {
+    return '';
   }
 }
 

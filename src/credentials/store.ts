@@ -65,15 +65,22 @@ export class CredentialStore {
 
   /**
    * Replaces the client token of the entry for `host` after Clerk rotated `previous` into
-   * `clientToken`, if the entry still holds `previous` (a new login in the meantime wins).
+   * `clientToken`, if the entry still holds `previous`; true if it did. Only the current token is
+   * valid, so an entry holding the token a request was sent with is the same sign-in, one step
+   * behind: the rotation is its next step. Any other entry is newer (another process's rotation, a
+   * new login) or older than what we sent (a lost write-back), and is left alone.
    */
-  rotate(host: string, previous: string | undefined, clientToken: string): void {
+  rotate(host: string, previous: string | undefined, clientToken: string): boolean {
+    let rotated = false;
+    if (clientToken.trim() === '') return false;
     this.#update((file) => {
       const entry = Object.hasOwn(file.hosts, host) ? file.hosts[host] : undefined;
       if (!entry || entry.clientToken !== previous || previous === clientToken) return undefined;
       file.hosts[host] = { ...entry, clientToken };
+      rotated = true;
       return file;
     });
+    return rotated;
   }
 
   /** Removes the entry for `host`; true if there was one. */

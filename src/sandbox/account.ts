@@ -1,18 +1,24 @@
 /** The client itself (`/v1/client`) and the signed-in user's memberships (`/v1/me/…`). */
-import { activeSession, requireClient } from './auth.js';
+import { activeSession } from './auth.js';
+import { fail } from './errors.js';
 import { clientObject, membershipObject } from './objects.js';
 import { Params } from './params.js';
 import type { Context } from './routes.js';
-import { membershipsOf } from './state.js';
+import { forgetClient, membershipsOf } from './state.js';
 
 /** Without a client token Clerk has no client to show: `{ response: null, client: null }`. */
 export function getClient(ctx: Context): unknown {
   return ctx.client === undefined ? null : clientObject(ctx.state, ctx.client);
 }
 
-/** Ends every session; the client, and so its token, lives on (Clerk keeps it for the next sign-in). */
+/**
+ * Ends every session and removes the client: its token is stale from then on, and the answer clears
+ * it (`Authorization: Bearer `). Without a client (no token, or a stale one) there is nothing to
+ * end: 404, one of the answers Clerk documents (which one a stale token gets is not documented).
+ */
 export function deleteClient(ctx: Context): unknown {
-  const client = requireClient(ctx);
+  const client = ctx.client;
+  if (client === undefined || ctx.staleToken) throw fail('resource_not_found', 'There is no client to delete: sign in first.');
   const now = Date.now();
   for (const session of client.sessions.filter((s) => s.status === 'active')) {
     session.status = 'ended';
@@ -20,6 +26,8 @@ export function deleteClient(ctx: Context): unknown {
   }
   client.lastActiveSessionId = null;
   client.updatedAt = now;
+  forgetClient(ctx.state, client);
+  ctx.clearToken = true;
   return clientObject(ctx.state, client);
 }
 

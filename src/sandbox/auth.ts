@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { fail } from './errors.js';
 import type { Context } from './routes.js';
-import type { Client, Session, State } from './state.js';
+import { newClient, registerClient, type Client, type Session, type State } from './state.js';
 
 /** The presented client token, with or without `Bearer ` (Clerk's mobile SDKs send it raw). */
 export const presentedToken = (req: IncomingMessage): string =>
@@ -15,15 +15,20 @@ export function requireNative(query: URLSearchParams): void {
   }
 }
 
-/** Finds the client by either of its accepted tokens. */
-export function authenticate(state: State, token: string, query: URLSearchParams): Client {
+/**
+ * Finds the client a token belongs to. A stale or unknown token gets a brand-new client without
+ * sessions (registered, its token sent back), as Clerk answers one: for `GET /v1/client` a 200 with
+ * that client, for endpoints that need a session the 401 `signed_out` of any signed-out client.
+ * What Clerk answers a stale token on session-requiring endpoints is not documented; 401 is the
+ * answer its SDKs' recovery (re-read, sign in again) handles either way.
+ */
+export function authenticate(state: State, token: string, query: URLSearchParams): { client: Client; stale: boolean } {
   requireNative(query);
   const client = state.clientsByToken.get(token);
-  if (client === undefined) {
-    const longMessage = 'The client token is unknown or was rotated out; use the latest Authorization response header.';
-    throw fail('authentication_invalid', longMessage);
-  }
-  return client;
+  if (client !== undefined) return { client, stale: false };
+  const replacement = newClient();
+  registerClient(state, replacement);
+  return { client: replacement, stale: true };
 }
 
 export function requireClient(ctx: Context): Client {

@@ -51,7 +51,10 @@ function checkApiVersion(query: URLSearchParams): void {
 export interface Answer {
   status: number;
   body: unknown;
-  /** Set once the request authenticated (or created a client): every later answer, errors included, carries it. */
+  /**
+   * Set once the request authenticated (or created a client): every later answer, errors included,
+   * carries it. Empty after `DELETE /v1/client`: sent as `Bearer `, Clerk's "forget the token".
+   */
   token?: string;
   /** After a 413 the rest of the body is unread, so the connection cannot be reused. */
   close?: boolean;
@@ -59,6 +62,7 @@ export interface Answer {
 
 export async function respond(state: State, options: PipelineOptions, req: IncomingMessage): Promise<Answer> {
   let authenticated: Client | undefined;
+  let staleToken = false;
   try {
     const body = await readBody(req);
     if (!options.nativeApi) {
@@ -76,16 +80,18 @@ export async function respond(state: State, options: PipelineOptions, req: Incom
       throw fail('origin_authorization_headers_conflict', longMessage);
     }
     checkApiVersion(query);
-    if (token !== '') authenticated = authenticate(state, token, query);
+    if (token !== '') ({ client: authenticated, stale: staleToken } = authenticate(state, token, query));
     else if (route.client === 'required') throw fail('signed_out', 'You are signed out.');
     else requireNative(query); // The sandbox has no browser cookies: a client can only be native.
-    const ctx: Context = { state, client: authenticated, params, query, form: parseForm(req, body) };
+    const ctx: Context = { state, client: authenticated, staleToken, params, query, form: parseForm(req, body) };
     const response = route.handler(ctx);
     const { client } = ctx;
+    // The client is gone: no client in the envelope, and the header tells the caller to forget its token.
+    if (ctx.clearToken === true) return { status: 200, body: { response, client: null }, token: '' };
     if (client !== undefined && client !== authenticated) registerClient(state, client);
     else if (client !== undefined && route.method === 'POST') rotate(state, client);
     const answer = { status: 200, body: { response, client: client === undefined ? null : clientObject(state, client) } };
-    return client === undefined ? answer : { ...answer, token: client.tokens.current };
+    return client === undefined ? answer : { ...answer, token: client.token };
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       const failure = fail('request_body_too_large', `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`);
@@ -93,7 +99,7 @@ export async function respond(state: State, options: PipelineOptions, req: Incom
     }
     const failure = error instanceof ClerkFailure ? error : fail('internal_clerk_error', 'The sandbox failed.');
     const answer = { status: failure.status, body: errorBody(failure) };
-    return authenticated === undefined ? answer : { ...answer, token: authenticated.tokens.current };
+    return authenticated === undefined ? answer : { ...answer, token: authenticated.token };
   }
 }
 
@@ -108,7 +114,7 @@ export function send(res: ServerResponse, answer: Answer): void {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(json),
   };
-  if (answer.token !== undefined) headers['Authorization'] = answer.token;
+  if (answer.token !== undefined) headers['Authorization'] = answer.token === '' ? 'Bearer ' : answer.token;
   if (answer.close === true) headers['Connection'] = 'close';
   res.writeHead(answer.status, headers).end(json);
 }

@@ -9,6 +9,10 @@ export interface Context {
   readonly state: State;
   /** The client the request authenticated as; a sign-in without a token sets a new one here. */
   client: Client | undefined;
+  /** The request presented a stale or unknown token: `client` is the brand-new one that replaces it. */
+  readonly staleToken: boolean;
+  /** Set by `DELETE /v1/client`: the answer clears the token (`Authorization: Bearer `). */
+  clearToken?: boolean;
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   readonly form: URLSearchParams;
@@ -32,7 +36,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: [...INVITATIONS, 'pending'], client: 'required', handler: listPending },
   { method: 'POST', path: [...INVITATIONS, ':invitation_id', 'revoke'], client: 'required', handler: revokeInvitation },
   { method: 'GET', path: ['client'], client: 'optional', handler: getClient },
-  { method: 'DELETE', path: ['client'], client: 'required', handler: deleteClient },
+  { method: 'DELETE', path: ['client'], client: 'optional', handler: deleteClient },
   { method: 'POST', path: ['client', 'sign_ins'], client: 'optional', handler: createSignIn },
   { method: 'POST', path: [...SIGN_IN, 'prepare_first_factor'], client: 'required', handler: prepareFirstFactor },
   { method: 'POST', path: [...SIGN_IN, 'attempt_first_factor'], client: 'required', handler: attemptFirstFactor },

@@ -29,7 +29,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** Base URL without trailing slash, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
-  /** The pre-signed-in admin client's current token; changes after every successful POST (rotation). */
+  /** The pre-signed-in admin client's token; changes after every successful POST (rotation), and the previous one is stale at once. */
   readonly clientToken: string;
   /** `sess_…` of the pre-signed-in admin user. */
   readonly sessionId: string;
@@ -75,7 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url: `http://${host}:${port}`,
     get clientToken() {
-      return client.tokens.current;
+      return client.token;
     },
     sessionId: session.id,
     sessionJwt: session.jwt,

@@ -148,8 +148,11 @@ export interface Client {
   readonly id: string;
   readonly createdAt: number;
   updatedAt: number;
-  /** The previous token stays valid so that a request already in flight during rotation succeeds. */
-  tokens: { current: string; previous: string | undefined };
+  /**
+   * The one valid client token. No Clerk source says a rotated-out token stays valid: a stale one
+   * is answered with a brand-new client, as Clerk's SDKs observe (see `authenticate`).
+   */
+  token: string;
   /** Ended sessions stay listed with their status, as Clerk's clients list them. */
   readonly sessions: Session[];
   /** The current sign-in attempt; null again once one completes, as on Clerk. */
@@ -167,7 +170,7 @@ export interface Ticket {
 export interface State {
   /** Registered clients by id; a client created by a failed sign-in is never registered. */
   readonly clients: Map<string, Client>;
-  /** Both accepted tokens of every client, to find the client a request presents. */
+  /** The token of every client, to find the client a request presents. */
   readonly clientsByToken: Map<string, Client>;
   /** The pre-signed-in admin client that `startSandbox()` exposes. */
   readonly seed: { readonly client: Client; readonly session: Session };
@@ -190,7 +193,7 @@ export function newClient(createdAt = Date.now()): Client {
     id,
     createdAt,
     updatedAt: createdAt,
-    tokens: { current: mintClientToken(id), previous: undefined },
+    token: mintClientToken(id),
     sessions: [],
     signIn: null,
     lastActiveSessionId: null,
@@ -200,16 +203,26 @@ export function newClient(createdAt = Date.now()): Client {
 
 export function registerClient(state: State, client: Client): void {
   state.clients.set(client.id, client);
-  state.clientsByToken.set(client.tokens.current, client);
+  state.clientsByToken.set(client.token, client);
 }
 
-/** Issues a new current token; the old current one stays accepted, the one before it no longer. */
+/** Removes a client (`DELETE /v1/client`): its token is stale from then on. */
+export function forgetClient(state: State, client: Client): void {
+  state.clients.delete(client.id);
+  state.clientsByToken.delete(client.token);
+}
+
+/**
+ * Issues a new token; the old one is stale from now on. Clerk documents rotation at sign-in only;
+ * the sandbox rotates on every successful POST, stricter than documented, so that clients are
+ * tested against rotation at every write.
+ */
 export function rotate(state: State, client: Client): string {
-  if (client.tokens.previous !== undefined) state.clientsByToken.delete(client.tokens.previous);
-  client.tokens = { current: mintClientToken(client.id), previous: client.tokens.current };
-  state.clientsByToken.set(client.tokens.current, client);
+  state.clientsByToken.delete(client.token);
+  client.token = mintClientToken(client.id);
+  state.clientsByToken.set(client.token, client);
   client.updatedAt = Date.now();
-  return client.tokens.current;
+  return client.token;
 }
 
 export function newSession(user: SandboxUser, createdAt: number, organizationId: string | null, secondFactor: boolean): Session {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/simulator.js';
 import { connect, text, type Connected } from '../helpers/connect.js';
@@ -54,17 +55,51 @@ describe('token rotation under concurrency', () => {
     expect((pending.structuredContent as { total_count: number }).total_count).toBe(12);
   });
 
+  it('retries a read that a concurrent write made stale, with the token the write rotated in', async () => {
+    // Only the current token is valid. The read is sent with token_0 and judged only after the
+    // write, sent with the same token, has rotated it to token_1: it is stale, answered 401 with a
+    // new client's token, as the sandbox does.
+    let current = 'token_0';
+    let rotated = (): void => undefined;
+    const writeDone = new Promise<void>((resolve) => (rotated = resolve));
+    fake = await startFakeClerk((req): Reply => {
+      const token = String(req.headers.authorization).replace('Bearer ', '');
+      if (req.method === 'POST') {
+        current = 'token_1';
+        rotated();
+        return { json: envelope(invitation()), headers: { authorization: current } };
+      }
+      const judge = (res: ServerResponse): void => {
+        const stale = token !== current;
+        res.writeHead(stale ? 401 : 200, { 'content-type': 'application/json', authorization: stale ? 'token_of_a_new_client' : current });
+        res.end(JSON.stringify(stale ? clerkErrors({ code: 'signed_out' }) : envelope({ data: [], total_count: 0 })));
+      };
+      return { until: writeDone, respond: judge };
+    });
+    mcp = await connect({ baseUrl: fake.url, clientToken: 'token_0' });
+    const read = mcp.call('getOrganizationInvitations', list);
+    await expect.poll(() => fake!.requests.length).toBe(1);
+    const write = await mcp.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'w@example.com', role: 'org:admin' });
+    expect(write.isError).toBeFalsy();
+    expect((await read).isError).toBeFalsy();
+    expect(fake.requests.map((r) => [r.method, r.headers.authorization])).toEqual([
+      ['GET', 'Bearer token_0'],
+      ['POST', 'Bearer token_0'],
+      ['GET', 'Bearer token_1'],
+    ]);
+  });
+
   it('keeps the newer token when an answer sent with an older one arrives last', async () => {
-    // Rotates like Clerk (and the sandbox): every write mints a new token, the current and the
-    // previous one are accepted, and every answer carries the token current when it was made.
-    let tokens = { current: 'token_0', previous: 'token_0' };
+    // Rotates like the sandbox: every write mints a new token, only the current one is accepted,
+    // and every answer carries the token current when it was made.
+    let tokens = { current: 'token_0' };
     let minted = 0;
     let releaseSlowRead = (): void => undefined;
     const slowRead = new Promise<void>((resolve) => (releaseSlowRead = resolve));
     fake = await startFakeClerk((req, hit): Reply => {
       const token = String(req.headers.authorization).replace('Bearer ', '');
-      if (token !== tokens.current && token !== tokens.previous) return { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) };
-      if (req.method === 'POST') tokens = { current: `token_${++minted}`, previous: tokens.current };
+      if (token !== tokens.current) return { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) };
+      if (req.method === 'POST') tokens = { current: `token_${++minted}` };
       const reply = { json: envelope(req.method === 'POST' ? invitation() : []), headers: { authorization: tokens.current } };
       return hit === 1 ? { ...reply, until: slowRead } : reply;
     });

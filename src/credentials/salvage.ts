@@ -1,0 +1,76 @@
+/**
+ * For `logout` only: what can still be done with a credentials file that CredentialStore refuses
+ * (open permissions, another owner, damaged). It is our own file, and a user who finds it exposed
+ * most wants the token in it ended; so it is read anyway, and the entry removed.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { isRecord } from '../clerk/client.js';
+
+/** What a refused file yields for one host. */
+export type Salvaged =
+  | { readonly kind: 'token'; readonly clientToken: string; readonly otherHosts: number }
+  | { readonly kind: 'no-entry'; readonly otherHosts: number }
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+/** Reads the client token for `host`, from any JSON that still has `hosts[host].clientToken`. */
+export function salvageEntry(path: string, host: string): Salvaged {
+  let text: string;
+  try {
+    // A link or a folder is not ours to follow: only a regular file is read.
+    if (!lstatSync(path).isFile()) return { kind: 'unreadable', reason: 'it is not a regular file' };
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { kind: 'unreadable', reason: error instanceof Error ? error.message : String(error) };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: 'unreadable', reason: 'it is not valid JSON' };
+  }
+  const hosts = isRecord(parsed) && isRecord(parsed.hosts) ? parsed.hosts : undefined;
+  if (!hosts) return { kind: 'unreadable', reason: 'it has no "hosts" object' };
+  const otherHosts = Object.keys(hosts).filter((name) => name !== host).length;
+  const entry = Object.hasOwn(hosts, host) ? hosts[host] : undefined;
+  const token = isRecord(entry) ? entry.clientToken : undefined;
+  return typeof token === 'string' && token.trim() !== '' ? { kind: 'token', clientToken: token, otherHosts } : { kind: 'no-entry', otherHosts };
+}
+
+/**
+ * Removes the entry for `host`: the other hosts' entries are written back as they were, privately
+ * (0600, temp file and rename); with none left, or when the file cannot be rewritten, the whole
+ * file goes. Says what it did; throws when even removing the file fails.
+ */
+export function removeSalvaged(path: string, host: string, otherHosts: number): string {
+  if (otherHosts > 0) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      if (isRecord(parsed) && isRecord(parsed.hosts)) {
+        const hosts = Object.fromEntries(Object.entries(parsed.hosts).filter(([name]) => name !== host));
+        replacePrivately(path, `${JSON.stringify({ ...parsed, hosts }, null, 2)}\n`);
+        return `Removed the credentials for ${host} from ${path}; it keeps ${otherHosts} other sign-in(s) and is private again (mode 600).`;
+      }
+    } catch {
+      // Rewriting failed: removing the whole file is what is left.
+    }
+  }
+  rmSync(path, { force: true });
+  return otherHosts > 0 ? `Removed ${path} (it could not be rewritten without this sign-in; its ${otherHosts} other sign-in(s) are gone too).` : `Removed ${path}, which held only this sign-in.`;
+}
+
+function replacePrivately(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    const bytes = Buffer.from(text);
+    if (writeSync(fd, bytes) !== bytes.length) throw new Error('short write');
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  renameSync(temp, path);
+}
