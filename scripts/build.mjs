@@ -21,20 +21,6 @@ async function precompileCapability() {
   return { ...loadCapability(CAPABILITY), file: basename(CAPABILITY) };
 }
 
-// Asks the real server, built from the sources as the bin is, for its answers to initialize and
-// tools/list, which the bin then gives while the SDK loads (src/startup/early-stdio.ts).
-async function recordEarlyAnswers(capability) {
-  // In dist/, where the bin will be: the server reads its version from ../package.json.
-  const recorder = 'dist/record.tmp.mjs';
-  await esbuild.build({ ...common, entryPoints: ['src/startup/record.ts'], outfile: recorder, packages: 'external' });
-  try {
-    const { recordEarlyAnswers: record } = await import(pathToFileURL(recorder).href);
-    return await record(capability);
-  } finally {
-    rmSync(recorder);
-  }
-}
-
 // The MCP SDK imports code this server never runs. Replaced in the bundle by stubs that fail loudly:
 // - its zod v3 support (`zod/v3`, `zod-to-json-schema`): every schema here is zod v4;
 // - its default JSON Schema validator (ajv): the server passes its own, which loads the SDK's ajv
@@ -56,7 +42,6 @@ const trimSdk = {
 
 rmSync('dist', { recursive: true, force: true });
 const capability = await precompileCapability();
-const earlyAnswers = await recordEarlyAnswers(capability);
 const result = await esbuild.build({
   ...common,
   entryPoints: ['src/index.ts'],
@@ -66,7 +51,7 @@ const result = await esbuild.build({
   chunkNames: '[name]-[hash]',
   minifyWhitespace: true,
   minifySyntax: true,
-  define: { PRECOMPILED_CAPABILITY: JSON.stringify(capability), PRECOMPUTED_EARLY_ANSWERS: JSON.stringify(earlyAnswers) },
+  define: { PRECOMPILED_CAPABILITY: JSON.stringify(capability) },
   // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating,
   // the proxy packages only when a proxy variable is set (https-proxy-agent's CommonJS `debug` cannot be bundled as ESM).
   external: ['yaml', '@modelcontextprotocol/sdk/validation/ajv', 'proxy-from-env', 'https-proxy-agent'],

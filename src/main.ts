@@ -1,12 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { bundledCapability } from './capability/bundled.js';
 import { helpText, parseCli, type CliOptions } from './cli.js';
-import { serverInstructions } from './instructions.js';
 import { nameCommandsAbsolutely } from './invocation.js';
 import { settingsFromEnv } from './config.js';
 import { log } from './log.js';
-import { recordedAnswers } from './startup/early-answers.js';
-import { EarlyStdio, type Backlog } from './startup/early-stdio.js';
 import { selectOperations } from './tools/select.js';
 import { VERSION } from './version.js';
 
@@ -57,18 +54,6 @@ async function serve(cli: CliOptions): Promise<void> {
   }
   // With --sandbox, the URL and token come from the simulator; the other settings are checked now all the same.
   const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);
-  // The opening initialize and tools/list are answered from what the build recorded while the MCP
-  // SDK loads (startup/early-stdio.ts); only for the bundled capability, whose answers were recorded.
-  const answers = cli.capability ? undefined : recordedAnswers();
-  let takeBacklog: (() => Backlog) | undefined;
-  if (answers) {
-    await new Promise<void>((ready) => {
-      // The recorded instructions are for every tool; the served ones may be fewer.
-      const served = { ...answers, initialize: { ...answers.initialize, instructions: serverInstructions(capability.operations) } };
-      const early = new EarlyStdio(served, capability.operations.map((op) => op.name), ready);
-      takeBacklog = () => early.handover();
-    });
-  }
   const { serve: serveMcp } = await import('./serve.js');
-  await serveMcp({ cli, capability, settings, takeBacklog });
+  await serveMcp({ cli, capability, settings });
 }

@@ -6,7 +6,6 @@ import { serverClerkClient } from './credentials/session.js';
 import { CredentialStore, credentialsPath } from './credentials/store.js';
 import { log, logUnhandledRejections } from './log.js';
 import { createServer } from './server.js';
-import type { Backlog } from './startup/early-stdio.js';
 import { serveStdio } from './transports/stdio.js';
 import { command } from './invocation.js';
 
@@ -16,15 +15,10 @@ export interface ServeOptions {
   readonly capability: Capability;
   /** Checked settings; undefined with --sandbox, whose URL and token come from the simulator. */
   readonly settings: ClerkSettings | undefined;
-  /** Takes what was read from stdin before this module was loaded (called as the transport starts reading). */
-  readonly takeBacklog: (() => Backlog) | undefined;
 }
 
-/**
- * The MCP server on stdio, with the MCP SDK: loaded by main.ts once the opening messages are
- * answered, so that they need not wait for it.
- */
-export async function serve({ cli, capability, settings, takeBacklog }: ServeOptions): Promise<void> {
+/** The MCP server on stdio, with the MCP SDK: loaded by main.ts once the settings are checked. */
+export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
   const { env } = cli;
   let closeSandbox = async (): Promise<void> => undefined;
   let clerk: ClerkClient;
@@ -43,12 +37,6 @@ export async function serve({ cli, capability, settings, takeBacklog }: ServeOpt
   }
   logUnhandledRejections(clerk);
   const server = createServer({ capability, clerk, confirm: cli.confirm });
-  await serveStdio(
-    server,
-    async () => {
-      await closeSandbox();
-      process.exit(0);
-    },
-    takeBacklog,
-  );
+  // Once stopping, nothing more is sent to Clerk: calls still waiting are answered that nothing was sent.
+  await serveStdio(server, { onStop: () => clerk.stop(), onClose: closeSandbox });
 }

@@ -2,7 +2,7 @@ import type { HTTPError, KyInstance, RetryOptions } from 'ky';
 import { callDeadlineMs, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, type ClerkSettings } from '../config.js';
 import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabel } from './errors.js';
 import { encodeForm, type FormValue } from './form.js';
-import { Limiter } from './limiter.js';
+import { Limiter, LimiterStopped } from './limiter.js';
 import { redactJwts } from './redact.js';
 import { retryAfterMs } from './retry-after.js';
 import { nodeFetch } from './node-fetch.js';
@@ -232,12 +232,30 @@ export class ClerkClient {
     return { inFlight: this.#slots.busy, queued: this.#slots.waiting + this.#writes.waiting };
   }
 
+  #stopped = false;
+
+  /**
+   * Sends nothing more (the server is stopping): requests from now on, and those still waiting
+   * for a slot, fail at once with a ClerkRequestError saying nothing was sent. Requests already
+   * sent go on.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.#writes.stop();
+    this.#slots.stop();
+  }
+
+  #notSent(label: RequestLabel): ClerkRequestError {
+    return new ClerkRequestError(label, 'aborted', `the server is stopping, so ${label.method} ${label.path} was not sent: nothing was sent to Clerk.`, false);
+  }
+
   /**
    * Sends one request; resolves with the envelope's payload or throws ClerkApiError / ClerkRequestError.
    * The whole call, waiting for a slot included, ends within twice CLERK_TIMEOUT_MS.
    */
   async request(request: ClerkRequest): Promise<ClerkPayload> {
     const label: RequestLabel = { method: request.method, path: request.path };
+    if (this.#stopped) throw this.#notSent(label);
     if (this.#pending) await this.#pending;
     if (!this.#token && !request.anonymous) this.#reload();
     if (!this.#token && !request.anonymous) {
@@ -263,7 +281,7 @@ export class ClerkClient {
         if (request.method !== 'GET') releases.push(await this.#writes.acquire(signal));
         releases.push(await this.#slots.acquire(signal));
       } catch (error) {
-        throw this.#requestError(call, error);
+        throw error instanceof LimiterStopped ? this.#notSent(label) : this.#requestError(call, error);
       }
       if (!request.anonymous) this.#adoptChanged();
       for (let recoveries = 0; ; recoveries++) {

@@ -1,8 +1,15 @@
+/** What `acquire` rejects with once the limiter is stopped. */
+export class LimiterStopped extends Error {
+  override readonly name = 'LimiterStopped';
+}
+
 /** Gives out at most `size` slots at a time; callers wait in line, in order, until one is free. */
 export class Limiter {
   readonly #size: number;
   #busy = 0;
-  readonly #waiting = new Set<() => void>();
+  // Each waiter: wake it with its slot, or turn it away (the limiter stopped).
+  readonly #waiting = new Map<() => void, (error: Error) => void>();
+  #stopped = false;
 
   constructor(size: number) {
     this.#size = size;
@@ -24,6 +31,7 @@ export class Limiter {
    */
   async acquire(signal?: AbortSignal): Promise<() => void> {
     signal?.throwIfAborted();
+    if (this.#stopped) throw new LimiterStopped('stopped: no more slots are given out');
     if (this.#busy < this.#size) {
       this.#busy++;
       return this.#releaser();
@@ -38,10 +46,22 @@ export class Limiter {
         this.#waiting.delete(wake);
         reject(signal?.reason);
       };
-      this.#waiting.add(wake);
+      const turnAway = (error: Error): void => {
+        signal?.removeEventListener('abort', leave);
+        reject(error);
+      };
+      this.#waiting.set(wake, turnAway);
       signal?.addEventListener('abort', leave, { once: true });
     });
     return this.#releaser();
+  }
+
+  /** Gives out no more slots: callers waiting, and those to come, get a LimiterStopped error. Slots in use are unaffected. */
+  stop(): void {
+    this.#stopped = true;
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const turnAway of waiting) turnAway(new LimiterStopped('stopped while waiting for a slot'));
   }
 
   #releaser(): () => void {
@@ -49,8 +69,8 @@ export class Limiter {
     return () => {
       if (released) return;
       released = true;
-      // Sets iterate in insertion order: the longest waiter goes first.
-      const [next] = this.#waiting;
+      // Maps iterate in insertion order: the longest waiter goes first.
+      const [next] = this.#waiting.keys();
       if (next) {
         this.#waiting.delete(next);
         next();

@@ -69,11 +69,14 @@ export interface CallContext {
 }
 
 /**
- * Asks the connected person, through elicitation, to approve the call. Clients that cannot be
- * asked (no form elicitation) are not: the tool's annotations already warn them.
+ * Asks the connected person, through elicitation, to approve the call. Clients that said at
+ * initialize they cannot be asked (no form elicitation) are not: the tool's annotations already
+ * warn them. Without a successful initialize nothing is known of the client, and nothing is run.
  */
 export async function confirmCall(server: McpServer, message: string, call: CallContext, timeoutMs = CONFIRM_TIMEOUT_MS): Promise<ConfirmOutcome> {
-  if (!server.server.getClientCapabilities()?.elicitation?.form) return { confirmed: true };
+  const capabilities = server.server.getClientCapabilities();
+  if (!capabilities) return { confirmed: false, why: "the client's capabilities are unknown (no successful initialize), so the user could not be asked to confirm" };
+  if (!capabilities.elicitation?.form) return { confirmed: true };
   let result;
   try {
     result = await server.server.elicitInput(

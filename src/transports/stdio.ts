@@ -1,13 +1,17 @@
 import { Writable, type Readable } from 'node:stream';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { log } from '../log.js';
-import type { Backlog } from '../startup/early-stdio.js';
 
 /** Longest message line read (8 MiB); a longer one is skipped and answered with a parse error. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
-/** How long a stopping server waits for the calls in flight to be answered. */
+/**
+ * Deepest nesting of arrays and objects taken in a message. The SDK and zod walk messages
+ * recursively: a line of a few KB nested thousands deep would overflow the stack.
+ */
+export const MAX_NESTING = 100;
+/** How long a stopping server may take, all of it (calls in flight, flushing stdout, closing). */
 export const SHUTDOWN_GRACE_MS = 5_000;
 /**
  * Most calls to Clerk (tools/call, resources/read) handed to the server at once; more wait here, as
@@ -17,9 +21,19 @@ export const SHUTDOWN_GRACE_MS = 5_000;
 export const MAX_DISPATCHED_CALLS = 32;
 // Requests that end in a call to Clerk; the others (ping, tools/list…) are never held back.
 const GATED = new Set(['tools/call', 'resources/read']);
+// A line buffer grown past this is let go once its line is read, rather than kept for the next.
+const KEPT_LINE_BUFFER_BYTES = 64 * 1024;
+
+/** An error for a line not taken: JSON-RPC 2.0 wants `id: null` when the id could not be read, which MCP's types leave out. */
+interface Refusal {
+  readonly jsonrpc: '2.0';
+  readonly id: RequestId | null;
+  readonly error: { readonly code: number; readonly message: string };
+}
 
 const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 const isRequestId = (v: unknown): v is RequestId => typeof v === 'string' || Number.isSafeInteger(v);
+const idOf = (value: unknown): RequestId | null => (typeof value === 'object' && value !== null && 'id' in value && isRequestId(value.id) ? value.id : null);
 
 /**
  * MCP over newline-delimited JSON on stdin/stdout, sturdier than the SDK's StdioServerTransport,
@@ -36,36 +50,29 @@ export class StdioTransport implements Transport {
   readonly #stdin: Readable;
   readonly #stdout: Writable;
   readonly #maxLineBytes: number;
-  readonly #takeBacklog: (() => Backlog) | undefined;
-  // Requests answered before the server ran (startup/early-stdio.ts): the server's own answers are dropped.
-  #answeredEarly = new Set<string | number>();
-  #line: Buffer[] = [];
+  // The line being read, copied into one buffer grown by doubling: chunks kept as they came would
+  // each pin their read buffer, and a line sent a byte at a time would cost hundreds of times its size.
+  #line = Buffer.alloc(0);
   #lineBytes = 0;
   #skipping = false;
   readonly #awaiting = new Set<string>();
   readonly #maxDispatched: number;
-  // Gated requests handed to the server and not yet answered, and those waiting for their turn.
+  // Gated requests handed to the server and not yet answered, and those waiting for their turn
+  // (a Map: in order, and a cancellation finds its request at once).
   readonly #dispatched = new Set<string>();
-  readonly #held: (JSONRPCMessage & { id: RequestId })[] = [];
+  readonly #held = new Map<string, JSONRPCRequest>();
+  // One wait for stdout's 'drain', shared by every write that met backpressure.
+  #stdoutDrained: Promise<void> | undefined;
   #draining = false;
   #drained: (() => void) | undefined;
   #closed = false;
 
-  /** `takeBacklog`: what an earlier reader of stdin read and left (taken at start, when this transport starts reading). */
-  constructor(
-    stdin: Readable = process.stdin,
-    stdout: Writable = process.stdout,
-    options: { maxLineBytes?: number; maxDispatched?: number; takeBacklog?: (() => Backlog) | undefined } = {},
-  ) {
+  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxLineBytes?: number; maxDispatched?: number } = {}) {
     this.#stdin = stdin;
     this.#stdout = stdout;
     this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
     this.#maxDispatched = options.maxDispatched ?? MAX_DISPATCHED_CALLS;
-    this.#takeBacklog = options.takeBacklog;
   }
-
-  /** stdin ended before this transport started. */
-  ended = false;
 
   /** Requests received and not yet answered. */
   get awaiting(): number {
@@ -74,20 +81,11 @@ export class StdioTransport implements Transport {
 
   /** Calls to Clerk waiting for their turn to reach the server. */
   get held(): number {
-    return this.#held.length;
+    return this.#held.size;
   }
 
   async start(): Promise<void> {
-    // What was read before the server ran comes first, in order; the earlier reader lets go of stdin
-    // just as this one takes it, in the same tick, so that no chunk falls between the two.
-    const backlog = this.#takeBacklog?.();
     this.#stdin.on('data', this.#onData);
-    if (backlog) {
-      this.#answeredEarly = new Set(backlog.answered);
-      this.ended = backlog.ended;
-      for (const line of backlog.lines) this.#onData(Buffer.from(`${line}\n`));
-      if (backlog.rest.length) this.#onData(backlog.rest);
-    }
     this.#stdin.on('error', this.#onError);
   }
 
@@ -95,12 +93,6 @@ export class StdioTransport implements Transport {
     if ('id' in message && !('method' in message) && isRequestId(message.id)) {
       this.#awaiting.delete(keyOf(message.id));
       this.#finished(keyOf(message.id));
-      if (this.#answeredEarly.delete(message.id)) {
-        // Answered before the server ran; the client already has its answer. A refusal now means
-        // the early answer judged a malformed initialize acceptable: say so where it can be seen.
-        if ('error' in message) log(`the server refused an initialize request that was answered early: ${message.error.message}`);
-        return this.#checkDrained();
-      }
     }
     await this.#write(message);
     this.#checkDrained();
@@ -118,11 +110,15 @@ export class StdioTransport implements Transport {
 
   /**
    * Stops taking requests (new ones are answered "shutting down"; notifications such as
-   * cancellations still pass) and resolves once every request received has been answered, or
-   * after `graceMs`, with the number still unanswered.
+   * cancellations still pass), answers the calls still waiting for their turn (they were never
+   * run), and resolves once every request received has been answered, or after `graceMs`, with
+   * the number still unanswered.
    */
   async drain(graceMs: number): Promise<number> {
     this.#draining = true;
+    const held = [...this.#held.values()];
+    this.#held.clear();
+    for (const request of held) void this.send(notRun(request));
     if (this.#awaiting.size > 0 && !this.#closed) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -140,53 +136,73 @@ export class StdioTransport implements Transport {
   readonly #onData = (chunk: Buffer): void => {
     for (let start = 0; ; ) {
       const end = chunk.indexOf(0x0a, start);
-      this.#append(chunk.subarray(start, end === -1 ? chunk.length : end));
-      if (end === -1) return;
-      this.#endLine();
+      if (end !== -1 && this.#lineBytes === 0 && !this.#skipping && end - start <= this.#maxLineBytes) {
+        // A whole line in this chunk: read in place, without a copy.
+        this.#read(chunk.subarray(start, end));
+      } else {
+        this.#append(chunk.subarray(start, end === -1 ? chunk.length : end));
+        if (end === -1) return;
+        this.#endLine();
+      }
       start = end + 1;
     }
   };
 
   #append(piece: Buffer): void {
     if (this.#skipping || piece.length === 0) return;
-    this.#lineBytes += piece.length;
-    if (this.#lineBytes <= this.#maxLineBytes) {
-      this.#line.push(piece);
+    const size = this.#lineBytes + piece.length;
+    if (size > this.#maxLineBytes) {
+      this.#skipping = true;
+      this.#line = Buffer.alloc(0);
+      this.#lineBytes = 0;
       return;
     }
-    this.#skipping = true;
-    this.#line = [];
+    if (size > this.#line.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.#maxLineBytes, Math.max(size, 2 * this.#line.length, 1024)));
+      this.#line.copy(grown, 0, 0, this.#lineBytes);
+      this.#line = grown;
+    }
+    piece.copy(this.#line, this.#lineBytes);
+    this.#lineBytes = size;
   }
 
   #endLine(): void {
     const skipped = this.#skipping;
-    const line = skipped ? '' : Buffer.concat(this.#line, this.#lineBytes).toString('utf8');
-    this.#line = [];
+    const line = this.#line.subarray(0, this.#lineBytes);
     this.#lineBytes = 0;
     this.#skipping = false;
-    if (skipped) return this.#refuse(undefined, ErrorCode.ParseError, `Parse error: message longer than ${this.#maxLineBytes} bytes, skipped`);
+    if (skipped) return this.#refuse(null, ErrorCode.ParseError, `Parse error: message longer than ${this.#maxLineBytes} bytes, skipped`);
+    this.#read(line);
+    if (this.#line.length > KEPT_LINE_BUFFER_BYTES) this.#line = Buffer.alloc(0);
+  }
+
+  #read(bytes: Buffer): void {
+    const line = bytes.toString('utf8');
     if (line.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      return this.#refuse(undefined, ErrorCode.ParseError, 'Parse error: the line is not JSON');
+      return this.#refuse(null, ErrorCode.ParseError, 'Parse error: the line is not JSON');
+    }
+    if (nestedDeeperThan(value, MAX_NESTING)) {
+      return this.#refuse(idOf(value), ErrorCode.InvalidRequest, `Invalid Request: arrays and objects nested deeper than ${MAX_NESTING} levels`);
     }
     const parsed = JSONRPCMessageSchema.safeParse(value);
-    if (!parsed.success) {
-      const id = typeof value === 'object' && value !== null && 'id' in value && isRequestId(value.id) ? value.id : undefined;
-      return this.#refuse(id, ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
-    }
+    if (!parsed.success) return this.#refuse(idOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
     this.#receive(parsed.data);
   }
 
   #receive(message: JSONRPCMessage): void {
     if ('method' in message && 'id' in message) {
       if (this.#draining) return this.#refuse(message.id, ErrorCode.ConnectionClosed, 'Server is shutting down: no new requests are taken');
-      this.#awaiting.add(keyOf(message.id));
+      const key = keyOf(message.id);
+      // A second request under an id still awaiting its answer could not be told apart from the first.
+      if (this.#awaiting.has(key)) return this.#refuse(message.id, ErrorCode.InvalidRequest, 'Invalid Request: duplicate id, a request with this id is still awaiting its answer');
+      this.#awaiting.add(key);
       if (GATED.has(message.method)) {
-        if (this.#dispatched.size >= this.#maxDispatched) return void this.#held.push(message);
-        this.#dispatched.add(keyOf(message.id));
+        if (this.#dispatched.size >= this.#maxDispatched) return void this.#held.set(key, message);
+        this.#dispatched.add(key);
       }
     } else if ('method' in message && message.method === 'notifications/cancelled') {
       // A cancelled request gets no answer (MCP), so it no longer holds up a shutdown; one still
@@ -195,36 +211,48 @@ export class StdioTransport implements Transport {
       if (isRequestId(id)) {
         const key = keyOf(id);
         this.#awaiting.delete(key);
-        const at = this.#held.findIndex((m) => keyOf(m.id) === key);
-        if (at !== -1) this.#held.splice(at, 1);
+        this.#held.delete(key);
         this.#finished(key);
       }
       queueMicrotask(() => this.#checkDrained());
     }
-    this.onmessage?.(message);
+    this.#dispatch(message);
   }
 
   /** A gated request was answered or cancelled: the next held one, if any, goes to the server. */
   #finished(key: string): void {
     if (!this.#dispatched.delete(key)) return;
-    const next = this.#held.shift();
-    if (!next) return;
-    this.#dispatched.add(keyOf(next.id));
-    this.onmessage?.(next);
+    const next = this.#held.entries().next();
+    if (next.done) return;
+    const [nextKey, request] = next.value;
+    this.#held.delete(nextKey);
+    this.#dispatched.add(nextKey);
+    this.#dispatch(request);
   }
 
-  // JSON-RPC wants `id: null` when the id is unknown; MCP's schema leaves the id out instead.
-  #refuse(id: RequestId | undefined, code: number, message: string): void {
-    const error: JSONRPCMessage = { jsonrpc: '2.0', ...(id === undefined ? {} : { id }), error: { code, message } };
-    this.#write(error).catch((e: unknown) => this.onerror?.(e instanceof Error ? e : new Error(String(e))));
+  // Whatever a message makes the server throw ends here, not the process; a request still gets its answer.
+  #dispatch(message: JSONRPCMessage): void {
+    try {
+      this.onmessage?.(message);
+    } catch (error) {
+      log(`a message could not be handled (still serving): ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
+      if ('method' in message && 'id' in message) void this.send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InternalError, message: 'Internal error: the message could not be handled' } });
+    }
   }
 
-  #write(message: JSONRPCMessage): Promise<void> {
+  #refuse(id: RequestId | null, code: number, message: string): void {
+    this.#write({ jsonrpc: '2.0', id, error: { code, message } }).catch((e: unknown) => this.onerror?.(e instanceof Error ? e : new Error(String(e))));
+  }
+
+  #write(message: JSONRPCMessage | Refusal): Promise<void> {
     if (this.#stdout.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      if (this.#stdout.write(`${JSON.stringify(message)}\n`)) resolve();
-      else this.#stdout.once('drain', resolve);
-    });
+    if (this.#stdout.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
+    return (this.#stdoutDrained ??= new Promise((resolve) => {
+      this.#stdout.once('drain', () => {
+        this.#stdoutDrained = undefined;
+        resolve();
+      });
+    }));
   }
 
   #checkDrained(): void {
@@ -232,29 +260,78 @@ export class StdioTransport implements Transport {
   }
 }
 
+/** The answer to a call that waited for its turn until the server began to stop. */
+function notRun(request: JSONRPCRequest): JSONRPCMessage {
+  const what = request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : request.method;
+  const text = `${what} was not run: the server is stopping. Nothing was sent to Clerk.`;
+  // A tool's failure is a result (the agent reads it); a resource has only JSON-RPC errors.
+  if (request.method === 'tools/call') return { jsonrpc: '2.0', id: request.id, result: { isError: true, content: [{ type: 'text', text }] } };
+  return { jsonrpc: '2.0', id: request.id, error: { code: ErrorCode.ConnectionClosed, message: text } };
+}
+
+/** Whether arrays and objects in `value` nest deeper than `limit`: walked with a list, not recursion. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [object, number][] = typeof value === 'object' && value !== null ? [[value, 1]] : [];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [node, depth] = item;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(node) ? (node as unknown[]) : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** What serveStdio runs as the server stops. */
+export interface StopHooks {
+  /** Called first, at the signal: e.g. to stop sending requests to Clerk. */
+  readonly onStop?: () => void;
+  /** Called last, before the process exits: e.g. to close the sandbox. */
+  readonly onClose?: () => Promise<void>;
+  readonly graceMs?: number;
+}
+
 /**
  * Serves the MCP server over stdin/stdout until stdin ends or the process is told to stop
- * (SIGTERM, SIGINT); then lets the calls in flight finish, for up to `graceMs`, and runs
- * `onClose` once. A second signal ends the process at once. stdout carries protocol messages only.
+ * (SIGTERM, SIGINT); then runs `onStop`, lets the calls in flight finish, flushes stdout, runs
+ * `onClose`, and exits 0, all within `graceMs`. A second signal ends the process at once. stdout
+ * carries protocol messages only.
  */
-export async function serveStdio(server: McpServer, onClose: () => Promise<void>, takeBacklog?: () => Backlog, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+export async function serveStdio(server: McpServer, { onStop, onClose, graceMs = SHUTDOWN_GRACE_MS }: StopHooks = {}): Promise<void> {
   const out = batched(process.stdout);
-  const transport = new StdioTransport(process.stdin, out, { takeBacklog });
+  const transport = new StdioTransport(process.stdin, out);
   let closing = false;
+  // What the shutdown is waiting for, for the line logged if the grace runs out.
+  let stage = 'the calls in flight';
+  const shutDown = async (graceful: boolean): Promise<void> => {
+    if (graceful) await transport.drain(graceMs);
+    await server.close().catch(() => undefined);
+    stage = 'stdout to be flushed (the client is not reading it)';
+    // Answers that finished together may still wait in `out` for the previous write: let them out.
+    if (graceful) await new Promise<void>((resolve) => out.end(() => resolve()));
+    stage = 'the last clean-up';
+    await onClose?.();
+  };
   const close = async (graceful: boolean): Promise<void> => {
     if (closing) return;
     closing = true;
-    const unanswered = graceful ? await transport.drain(graceMs) : 0;
-    if (unanswered > 0) log(`stopping with ${unanswered} request(s) unanswered after ${graceMs} ms`);
-    await server.close().catch(() => undefined);
-    // Answers that finished together may still wait in `out` for the previous write: let them out.
-    if (graceful) await new Promise<void>((resolve) => out.end(() => resolve()));
-    await onClose();
+    onStop?.();
+    // The grace bounds the whole shutdown: a client that no longer reads stdout would block the flush for good.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        const unanswered = transport.awaiting > 0 ? `, ${transport.awaiting} request(s) unanswered` : '';
+        log(`stopping after ${graceMs} ms while waiting for ${stage}${unanswered}`);
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([shutDown(graceful).catch((error: unknown) => log(`while stopping: ${error instanceof Error ? error.message : String(error)}`)), late]);
+    clearTimeout(timer);
+    process.exit(0);
   };
   await server.connect(transport);
   // The SDK transport does not watch for the end of stdin: a client that goes away must not leave us running.
-  if (transport.ended) void close(true);
-  else process.stdin.once('end', () => void close(true));
+  process.stdin.once('end', () => void close(true));
   // A client that stopped reading cannot be answered: stop without waiting.
   process.stdout.on('error', () => void close(false));
   process.once('SIGTERM', () => void close(true));

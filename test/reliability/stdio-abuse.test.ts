@@ -60,7 +60,8 @@ describe('protocol abuse over stdio (the built server)', () => {
     expect(after.result?.structuredContent).toMatchObject({ data: [{ organization_id: 'org_ok' }] });
 
     const errors = s.messages().filter((m) => m.error);
-    expect(errors.map((m) => [m.error?.code, m.id])).toEqual(abuse.map(([, , code, id]) => [code, id]));
+    // JSON-RPC 2.0: an id that could not be read is answered as null.
+    expect(errors.map((m) => [m.error?.code, m.id])).toEqual(abuse.map(([, , code, id]) => [code, id ?? null]));
     expect(errors.at(-1)?.error?.message).toContain('longer than 8388608 bytes');
 
     // An unknown tool is answered as a tool error (the SDK's choice), and the server still serves.
