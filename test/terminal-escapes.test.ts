@@ -58,10 +58,10 @@ describe('terminal escapes in what Clerk sends', () => {
   });
 
   it('are shown escaped when logout reports why Clerk would not end the session', async () => {
-    const refusing: Handler = (request) =>
+    const refusing: Handler = (request, hit) =>
       request.method === 'DELETE' && request.path === '/v1/client'
         ? { status: 500, json: clerkErrors({ code: 'internal_clerk_error', long_message: 'Try later\u001b]0;owned\u0007\u001b[2J' }) }
-        : hostileClerk()(request);
+        : hostileClerk()(request, hit);
     fake = await startFakeClerk(refusing);
     const { env } = freshConfig();
     const at = ['--frontend-api-url', fake.url];
