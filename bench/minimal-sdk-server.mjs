@@ -2,8 +2,8 @@
 // transport, one zod-validated tool that makes the same GET with Node's http client (keep-alive)
 // and returns Clerk's payload, no more. Used by `node bench/run.mjs --floor` (BENCHMARKS.md).
 import { Agent, request } from 'node:http';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { McpServer } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 
 const base = new URL(process.env.CLERK_FRONTEND_API_URL);
@@ -11,7 +11,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 const server = new McpServer({ name: 'minimal', version: '1.0.0' });
 server.registerTool(
   'getOrganizationInvitations',
-  { inputSchema: { organization_id: z.string(), status: z.string().optional(), limit: z.number().optional() } },
+  { inputSchema: z.object({ organization_id: z.string(), status: z.string().optional(), limit: z.number().optional() }) },
   (args) =>
     new Promise((resolve, reject) => {
       const url = new URL(`/v1/organizations/${encodeURIComponent(args.organization_id)}/invitations?status=${args.status}&limit=${args.limit}&_is_native=1`, base);
