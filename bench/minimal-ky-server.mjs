@@ -1,5 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { McpServer } from '@modelcontextprotocol/client';
+import { McpServer } from '@modelcontextprotocol/server';
 import ky from 'ky';
 import { z } from 'zod';
 const http = ky.create({ prefixUrl: process.env.CLERK_FRONTEND_API_URL, timeout: 30000, hooks: { beforeRequest: [(r) => void r.headers.set('authorization', `Bearer ${process.env.CLERK_CLIENT_TOKEN}`)] } });

@@ -3,7 +3,7 @@
 // and returns Clerk's payload, no more. Used by `node bench/run.mjs --floor` (BENCHMARKS.md).
 import { Agent, request } from 'node:http';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { McpServer } from '@modelcontextprotocol/client';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 const base = new URL(process.env.CLERK_FRONTEND_API_URL);
