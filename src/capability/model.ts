@@ -58,7 +58,7 @@ const outputParameterSchema = z.looseObject({
   value: z.string().regex(/^\$\.([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?$/, 'must be a JSONPath like $. or $.response'),
   /** The fields of an object result; without them, any object. */
   properties: outputFieldSchema.shape.properties,
-  /** What a list result holds; without it, anything. */
+  /** What each item of a list result is; without it, any object. */
   items: outputFieldSchema.shape.items,
 });
 
