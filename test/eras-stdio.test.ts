@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client, type CallToolResult, type ClientOptions, type ElicitResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,6 +59,8 @@ async function transcript(era: string) {
     'getOrganizationInvitations',
     'revokePendingOrganizationInvitation',
   ]);
+  // The committed contract (test/contract), in either era.
+  expect(JSON.parse(JSON.stringify(tools))).toStrictEqual(JSON.parse(readFileSync(new URL('contract/tools-list.2025-11-25.json', import.meta.url), 'utf8')));
   steps.push(['tools', tools]);
   steps.push(['resource', (await client.readResource({ uri: 'clerk://organizations' })).contents]);
   steps.push(['list', await call('getOrganizationInvitations', { organization_id: ORG, limit: 10 })]);

@@ -80,7 +80,7 @@ const backoffMs = (retryCount: number): number => 300 * 2 ** (retryCount - 1);
 // Retry-After (or RateLimit-Reset) when it parses, else the backoff. No retry starts once the call
 // is cancelled, nor a wait that would end past the call's deadline: the 429 itself then tells the
 // agent when to come back.
-function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, maxRetryAfter: number, call: Call, signal: AbortSignal): RetryOptions | number {
+function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, maxRetryAfter: number, call: Call, signal: AbortSignal, stopped: () => boolean): RetryOptions | number {
   if (method !== 'GET' && method !== 'POST') return 0;
   const isGet = method === 'GET';
   return {
@@ -88,7 +88,8 @@ function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, m
     methods: [method.toLowerCase()],
     // shouldRetry always decides (true or false): ky's status rules and header reading never run.
     shouldRetry: ({ error, retryCount }) => {
-      if (signal.aborted) return false;
+      // Once the server is stopping, nothing more goes to Clerk: the refusal is the answer.
+      if (signal.aborted || stopped()) return false;
       let wait: number;
       if (isHTTPError(error)) {
         call.answered = true;
@@ -245,8 +246,9 @@ export class ClerkClient {
     this.#slots.stop();
   }
 
-  #notSent(label: RequestLabel): ClerkRequestError {
-    return new ClerkRequestError(label, 'aborted', `the server is stopping, so ${label.method} ${label.path} was not sent: nothing was sent to Clerk.`, false);
+  #notSent(label: RequestLabel, refusedBefore = false): ClerkRequestError {
+    const what = refusedBefore ? 'was not sent again after Clerk refused it: it had no effect' : 'was not sent: nothing was sent to Clerk';
+    return new ClerkRequestError(label, 'aborted', `the server is stopping, so ${label.method} ${label.path} ${what}.`, false);
   }
 
   /**
@@ -292,6 +294,8 @@ export class ClerkClient {
           // or process, a new login). A 401 or a stale answer means Clerk did nothing for this
           // session, so trying again with a token this call has not used is safe, even for a write.
           const refused = (error instanceof ClerkApiError && error.status === 401) || error instanceof StaleClient;
+          // Stopping: the refusal stands; nothing is sent again.
+          if (refused && this.#stopped) throw this.#notSent(label, true);
           if (!refused || request.anonymous || recoveries >= MAX_RECOVERIES || !(await this.#recover(call, signal, request.method !== 'GET'))) {
             throw error instanceof StaleClient ? this.#signedOut(call, error) : error;
           }
@@ -384,12 +388,14 @@ export class ClerkClient {
       response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.path, request.query)}`, {
         method: request.method,
         ...(request.form ? { body: encodeForm(request.form) } : {}),
-        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, call, signal),
+        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, call, signal, () => this.#stopped),
         // Rotated tokens are read here and below rather than in an afterResponse hook, for which ky
         // copies every response body. A failed attempt's answer may rotate the token for the next.
         hooks: {
           beforeRequest: [
             (attempt) => {
+              // A retry whose wait ended after stop() is not sent: its earlier attempt was refused.
+              if (this.#stopped) throw this.#notSent(label, call.sent);
               call.sent = true;
               call.answered = false;
               call.attemptStartedAt = Date.now();
@@ -418,6 +424,7 @@ export class ClerkClient {
         else this.#noteReplacement(call, error.response);
         throw await this.#apiError(call, error.response, error, request.form);
       }
+      if (error instanceof ClerkRequestError) throw error;
       throw this.#requestError(call, error);
     }
     // Clerk answered with success: a write has happened, whatever becomes of the body.
@@ -461,7 +468,10 @@ export class ClerkClient {
     const answered = isRecord(body.response) && (body.response.object === 'client' || Array.isArray(body.response.sessions)) ? body.response : undefined;
     const client = isRecord(body.client) ? body.client : answered;
     const id = typeof client?.id === 'string' ? client.id : undefined;
-    if (this.#clientId !== undefined && id !== undefined && id !== this.#clientId) throw stale('for another client (a new one, without sessions)');
+    // Against the client of the token this request was sent with: a new login adopted meanwhile by
+    // another call must not make an answer to the old client look stale.
+    const pinned = call.sentWith === undefined ? this.#clientId : clientIdOf(call.sentWith);
+    if (pinned !== undefined && id !== undefined && id !== pinned) throw stale('for another client (a new one, without sessions)');
     if (request.needsSession && !holdsSession(answered ?? client, this.#sessionId)) {
       throw stale(this.#sessionId ? `with a client that has no active session ${this.#sessionId}` : 'with a client that has no active session');
     }
