@@ -7,9 +7,14 @@ import { describeFailure } from '../src/clerk/errors.js';
 import { endSession } from '../src/commands/account.js';
 import type { ClerkSettings } from '../src/config.js';
 import { CLIENT_TOKEN, envelope, invitation, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
+import { callTool, initialize, startRawServer, type RawServer } from './helpers/raw-server.js';
 
 const servers: FakeClerk[] = [];
+let bin: RawServer | undefined;
 afterEach(async () => {
+  bin?.child.kill();
+  await bin?.exited;
+  bin = undefined;
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -23,6 +28,8 @@ function settings(baseUrl: string, more: Partial<ClerkSettings> = {}): ClerkSett
   return { baseUrl, clientToken: CLIENT_TOKEN, sessionId: undefined, apiVersion: '2026-05-12', timeoutMs: 5_000, ...more };
 }
 
+const packageVersion = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const INVITATIONS = '/v1/organizations/org_1/invitations';
 const CREATE = { email_address: 'a@example.com', role: 'org:admin' };
 const MiB = 1024 * 1024;
@@ -30,7 +37,7 @@ const failure = (promise: Promise<unknown>): Promise<unknown> => promise.then(()
 
 describe('what every request carries', () => {
   it('sends User-Agent clerk-invitations-mcp/<package version> and asks for gzip, deflate and br', async () => {
-    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const version = packageVersion();
     const fake = await fakeClerk(() => ({ json: envelope({ data: [], total_count: 0 }) }));
     const clerk = new ClerkClient(settings(fake.url));
     await clerk.request({ method: 'GET', path: INVITATIONS });
@@ -40,6 +47,26 @@ describe('what every request carries', () => {
       expect(received.headers['user-agent']).toBe(`clerk-invitations-mcp/${version}`);
       expect(received.headers['accept-encoding']).toBe('gzip, deflate, br');
     }
+  });
+});
+
+describe('the built server over stdio', () => {
+  it('sends its User-Agent and reads a gzip answer', async () => {
+    const payload = { data: [invitation()], total_count: 1 };
+    const body = gzipSync(JSON.stringify(envelope(payload)));
+    const fake = await fakeClerk(() => ({
+      respond: (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
+        res.end(body);
+      },
+    }));
+    const server = (bin = startRawServer({ CLERK_FRONTEND_API_URL: fake.url, CLERK_CLIENT_TOKEN: CLIENT_TOKEN }));
+    await initialize(server);
+    server.send(callTool(1, 'getOrganizationInvitations', { organization_id: 'org_1' }));
+    const answer = await server.answer(1);
+    expect(answer.result?.isError).toBeFalsy();
+    expect(answer.result?.content?.[0]?.text).toContain('orginv_1');
+    expect(fake.requests.map((r) => [r.headers['user-agent'], r.headers['accept-encoding']])).toEqual([[`clerk-invitations-mcp/${packageVersion()}`, 'gzip, deflate, br']]);
   });
 });
 

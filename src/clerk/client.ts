@@ -7,7 +7,6 @@ import { redactJwts } from './redact.js';
 import { retryAfterMs } from './retry-after.js';
 import { BodyDecodingError, MAX_REDIRECTS, nodeFetch } from './node-fetch.js';
 import { command } from '../invocation.js';
-import { VERSION } from '../version.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = FormValue;
@@ -154,16 +153,17 @@ export class ClerkClient {
   }
 
   #client(): Promise<{ ky: Ky; http: KyInstance }> {
-    return (this.#http ??= loadKy().then((ky) => ({ ky, http: this.#create(ky) })));
+    // The version too, on first use: read at import, it would tie every module that imports this one to package.json.
+    return (this.#http ??= Promise.all([loadKy(), import('../version.js')]).then(([ky, { VERSION }]) => ({ ky, http: this.#create(ky, VERSION) })));
   }
 
-  #create({ default: ky }: Ky): KyInstance {
+  #create({ default: ky }: Ky, version: string): KyInstance {
     const settings = this.#settings;
     return ky.create({
       fetch: nodeFetch(settings.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY),
       prefixUrl: settings.baseUrl,
       timeout: settings.timeoutMs,
-      headers: { accept: 'application/json', 'user-agent': `clerk-invitations-mcp/${VERSION}` },
+      headers: { accept: 'application/json', 'user-agent': `clerk-invitations-mcp/${version}` },
       hooks: {
         // Set per attempt, so a retry carries the token that the previous answer rotated in.
         // Without a token the header is empty: that is how a native client asks Clerk for a new client.
