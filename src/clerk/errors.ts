@@ -37,7 +37,7 @@ export class ClerkApiError extends Error {
 }
 
 /** Why no usable answer came back. */
-export type FailureKind = 'network' | 'malformed' | 'timeout' | 'aborted' | 'too-large' | 'not-json' | 'no-payload' | 'no-token' | 'signed-out';
+export type FailureKind = 'network' | 'malformed' | 'timeout' | 'aborted' | 'too-large' | 'not-json' | 'no-payload' | 'no-token' | 'signed-out' | 'redirect';
 
 /** No usable answer: the network failed, time ran out, or the answer was not Clerk's JSON. */
 export class ClerkRequestError extends Error {
