@@ -51,6 +51,12 @@ describe('confirmation state in the 2026-07-28 era (the built bin, --sandbox, ra
   it('refuses a tampered state, a state given for other arguments or another tool, and a yes without a state; sends only on a genuine yes', async () => {
     bin = startRawServer({}, ['--sandbox']);
     const lines: Lines = { send: (m) => bin!.send(m), answer: (id) => bin!.answer(id) };
+    // A 2026-07-28 client opens with server/discover.
+    bin.send({ jsonrpc: '2.0', id: 'discover', method: 'server/discover', params: { _meta: META } });
+    const discovered = (await bin.answer('discover')).result as unknown as { supportedVersions: string[]; capabilities: object; instructions: string };
+    expect(discovered.supportedVersions).toContain('2026-07-28');
+    expect(discovered.capabilities).toMatchObject({ tools: {}, resources: {} });
+    expect(discovered.instructions).toContain('clerk://organizations');
     const pending = async (): Promise<string[]> => {
       const list = (await call(lines, 'getAllPendingOrganizationInvitations', { organization_id: ORG })).result?.structuredContent as { data: { email_address: string }[] };
       return list.data.map((i) => i.email_address).sort();

@@ -48,9 +48,13 @@ const normalized = (value: unknown): unknown =>
 async function transcript(era: string) {
   const { client, asked } = await connectIn(era, [NO, YES, NO, YES]);
   expect(client.getNegotiatedProtocolVersion()).toBe(era);
+  // What initialize answers in 2025, server/discover in 2026-07-28.
+  const server = { capabilities: client.getServerCapabilities(), instructions: client.getInstructions() };
+  expect(server.instructions).toContain('clerk://organizations');
+  expect(server.capabilities).toMatchObject({ tools: {}, resources: {} });
   const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
   const pending = async () => (await call('getAllPendingOrganizationInvitations', { organization_id: ORG })).structuredContent;
-  const steps: [string, unknown][] = [];
+  const steps: [string, unknown][] = [['server', server]];
   const { tools } = await client.listTools();
   expect(tools.map((t) => t.name).sort()).toEqual([
     'bulkCreateOrganizationInvitations',
