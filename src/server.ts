@@ -4,7 +4,8 @@ import type { ClerkClient } from './clerk/client.js';
 import { serverInstructions } from './instructions.js';
 import { LazyJsonSchemaValidator } from './json-schema-validator.js';
 import { registerOrganizationsResource } from './resources/organizations.js';
-import { CONFIRM_TIMEOUT_MS, confirmationStates } from './tools/confirm.js';
+import { CONFIRM_TIMEOUT_MS } from './tools/confirm.js';
+import { confirmationStates } from './tools/confirm-step.js';
 import { registerTools, type ConfirmOptions } from './tools/register.js';
 import { VERSION } from './version.js';
 

@@ -6,7 +6,8 @@ import { ClerkApiError, ClerkRequestError, describeFailure } from '../clerk/erro
 import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
 import { annotationsFor } from './annotations.js';
-import { confirmationMessage, confirmationReason, confirmStep, lookUpQuestionContext, type ConfirmationState } from './confirm.js';
+import { confirmationMessage, confirmationReason, lookUpQuestionContext } from './confirm.js';
+import { confirmStep, type ConfirmationState } from './confirm-step.js';
 
 /** How tools that destroy or create in bulk ask for consent. */
 export interface ConfirmOptions {
