@@ -43,7 +43,7 @@ afterEach(async () => {
 async function serve(handler: Handler): Promise<{ store: CredentialStore; fake: FakeClerk; connected: Connected; clerk: ReturnType<typeof serverClerkClient>['clerk'] }> {
   const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-pinning-')), 'clerk-invitations-mcp', 'credentials.json'));
   fake = await startFakeClerk(handler);
-  store.set(fake.url, stored());
+  await store.set(fake.url, stored());
   const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
   connected = await connectClerk(clerk);
   return { store, fake, connected, clerk };
@@ -92,10 +92,10 @@ describe('the client is pinned by its token\'s id claim', () => {
 
   it('after a stale 200, retries once with the token another process stored meanwhile', async () => {
     let store: CredentialStore | undefined;
-    const { fake, connected } = await serve((r) => {
+    const { fake, connected } = await serve((r): ReturnType<Handler> => {
       if (r.headers.authorization === `Bearer ${ELSEWHERE}`) return { json: envelopeFor(invitation()) };
-      store?.rotate(fake?.url ?? '', T0, ELSEWHERE); // another process's write-back lands now
-      return staleAnswer(invitation());
+      const landed = Promise.resolve(store?.rotate(fake?.url ?? '', T0, ELSEWHERE)); // another process's write-back lands now
+      return { ...staleAnswer(invitation()), until: landed };
     }).then((served) => ((store = served.store), served));
     expect((await connected.call('createOrganizationInvitations', CREATE)).isError).toBeFalsy();
     expect(sentTokens(fake)).toEqual([`Bearer ${T0}`, `Bearer ${ELSEWHERE}`]);
@@ -115,13 +115,13 @@ describe('the client is pinned by its token\'s id claim', () => {
 
   it('GET /v1/client without the session it acts as (a stale token) is not a user: it re-reads the stored sign-in and retries', async () => {
     let store: CredentialStore | undefined;
-    const { fake, clerk } = await serve((r) => {
+    const { fake, clerk } = await serve((r): ReturnType<Handler> => {
       if (r.headers.authorization === `Bearer ${ELSEWHERE}`) {
         return { json: envelopeFor({ object: 'client', id: OURS, last_active_session_id: 'sess_stored', sessions: [{ id: 'sess_stored', status: 'active', user: { id: 'user_1', email_addresses: [] } }] }) };
       }
-      store?.set(fake?.url ?? '', stored(ELSEWHERE)); // e.g. a new login, meanwhile
+      const landed = Promise.resolve(store?.set(fake?.url ?? '', stored(ELSEWHERE))); // e.g. a new login, meanwhile
       // A client without sessions, and no client id to compare: only the missing session tells.
-      return { json: { response: { object: 'client', sessions: [], last_active_session_id: null }, client: null } };
+      return { json: { response: { object: 'client', sessions: [], last_active_session_id: null }, client: null }, until: landed };
     }).then((served) => ((store = served.store), served));
     const user = await sessionUser(clerk, clerk.sessionId);
     expect(user).toMatchObject({ sessionId: 'sess_stored', userId: 'user_1' });
