@@ -223,7 +223,7 @@ describe("one process's writes", () => {
     // Two rotations in Clerk's order; the first waits for the lock, which is free by the time the second is asked.
     const first = store.rotate('https://one.example', 'T0', 'T1');
     await sleep(100);
-    rmSync(lock);
+    rmSync(lock, { force: true });
     const second = store.rotate('https://one.example', 'T1', 'T2');
     expect(await Promise.all([first, second])).toEqual([true, true]);
     expect(store.get('https://one.example')?.clientToken).toBe('T2');
@@ -252,7 +252,7 @@ describe('the server', () => {
     expect((await server.answer(1)).result?.isError).toBeFalsy();
     server.child.stdin.end();
     await sleep(500);
-    rmSync(lock);
+    rmSync(lock, { force: true });
     expect(await server.exited).toBe(0);
     const after = store.get(sandbox.url)?.clientToken;
     expect(after).not.toBe(before);
