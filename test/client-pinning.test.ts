@@ -75,6 +75,7 @@ describe('the client is pinned by its token\'s id claim', () => {
   it('adopts and saves a rotation of its own client', async () => {
     const { store, fake, connected } = await serve(() => ({ json: envelopeFor(invitation()), headers: { authorization: `Bearer ${T1}` } }));
     expect((await connected.call('createOrganizationInvitations', CREATE)).isError).toBeFalsy();
+    await store.settled(); // written back in the background
     expect(store.get(fake.url)?.clientToken).toBe(T1);
   });
 
@@ -85,6 +86,7 @@ describe('the client is pinned by its token\'s id claim', () => {
     expect(text(result)).toMatch(/this sign-in was replaced or has ended; sign in again with `.+ login` in a terminal\./);
     expect(text(result)).not.toContain(NEW_CLIENT_TOKEN);
     expect(clerk.clientToken).toBe(T0);
+    await store.settled();
     expect(store.get(fake.url)?.clientToken).toBe(T0);
     // One request: nothing newer was stored, and a changed file was waited for only as long as it held the token just refused.
     expect(fake.requests).toHaveLength(1);

@@ -75,9 +75,11 @@ describe('where the server gets its client token', () => {
     const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
     await connected.call('getOrganizationInvitations', LIST);
+    await store.settled(); // written back in the background
     expect(store.get(fake.url)?.clientToken).toBe('client_token_rotated_1');
     await connected.call('getOrganizationInvitations', LIST);
     expect(auth(1)).toBe('Bearer client_token_rotated_1');
+    await store.settled();
     expect(store.get(fake.url)).toMatchObject({ clientToken: 'client_token_rotated_2', sessionId: 'sess_stored', userId: 'user_1' });
   });
 
@@ -123,6 +125,7 @@ describe('where the server gets its client token', () => {
     connected = await connectClerk(clerk);
     await connected.call('getOrganizationInvitations', LIST);
     expect(fake.requests[0]?.query.get('_clerk_session_id')).toBe('sess_other');
+    await store.settled();
     expect(store.get(fake.url)?.clientToken).toBe('client_token_rotated');
   });
 
