@@ -121,10 +121,8 @@ export class CredentialStore {
   #update(change: (file: StoreFile) => StoreFile | undefined): Promise<void> {
     const key = resolve(this.path);
     const write = (queues.get(key) ?? Promise.resolve()).then(() => this.#applyUnderLock(change));
-    const done = write.then(
-      () => undefined,
-      () => undefined,
-    );
+    // Each caller gets its own outcome; the next write waits for this one either way.
+    const done = write.catch(() => undefined);
     queues.set(key, done);
     void done.then(() => queues.get(key) === done && queues.delete(key));
     return write;
@@ -252,6 +250,8 @@ export class CredentialStore {
     const data = Buffer.from(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
     // Written beside the target then renamed over it: a crash leaves the old file or the new one,
     // never half. On any failure the temp file goes (it holds tokens) and the old file stays.
+    // Not write-file-atomic: it names temp files by a hash, so a dead writer's could not be told
+    // by its pid and removed (see #removeOrphanedTemps), and its current major needs Node 22.
     const temp = tempPathBeside(this.path);
     try {
       const handle = await open(temp, 'wx', 0o600);
