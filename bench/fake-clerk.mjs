@@ -1,6 +1,10 @@
 // The loopback "Clerk" of the bench, run as its own process so that its work does not share an
 // event loop with the bench client. It answers the list-invitations endpoint with a realistic
 // envelope (five invitations and a client object), always the same, and prints its URL on stdout.
+// It answers only the exact request the server makes: GET of the path and query given as argv[3]
+// (native mode: `?status=…&limit=…&_is_native=1&__clerk_api_version=…`, in this order) with
+// `Authorization: Bearer <argv[2]>`. So every process the bench compares is seen to make the same
+// request: any other gets a 401 or 404, which the bench reports as a failed call.
 import { createServer } from 'node:http';
 
 const invitation = (i) => ({
@@ -29,12 +33,20 @@ const body = JSON.stringify({
 });
 const notFound = JSON.stringify({ errors: [{ code: 'resource_not_found', message: 'not found', long_message: 'Not found' }], clerk_trace_id: 'bench' });
 
+const [token, target] = process.argv.slice(2);
+const unauthorized = JSON.stringify({ errors: [{ code: 'authentication_invalid', message: 'unauthorized', long_message: 'Not the bench token' }], clerk_trace_id: 'bench' });
+
+function status(req) {
+  if (req.method !== 'GET' || req.url !== target) return 404;
+  return req.headers.authorization === `Bearer ${token}` ? 200 : 401;
+}
+
 const server = createServer((req, res) => {
-  const ok = req.method === 'GET' && /^\/v1\/organizations\/[^/]+\/invitations\?/.test(req.url ?? '');
+  const code = status(req);
   req.resume();
   req.on('end', () => {
-    res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(ok ? body : notFound);
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(code === 200 ? body : code === 401 ? unauthorized : notFound);
   });
 });
 // Bench phases pause between each other: keep idle connections open across the pauses.

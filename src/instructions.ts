@@ -1,8 +1,7 @@
 import type { OperationSpec } from './capability/model.js';
 import { annotationsFor } from './tools/annotations.js';
 
-// The server's instructions to agents, in Clerk's terms. Kept apart from server.ts (which loads
-// the MCP SDK) because the bin's early `initialize` answer (main.ts) needs them before the SDK loads.
+// The server's instructions to agents, in Clerk's terms, for the tools actually served.
 
 const names = (ops: readonly OperationSpec[]): string => ops.map((op) => op.name).join(', ');
 const hasParameter = (op: OperationSpec, name: string, where: 'query' | 'body'): boolean => op.inputParameters.some((p) => p.name === name && p.in === where);

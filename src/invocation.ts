@@ -23,11 +23,19 @@ export function commandName(options: { absolute?: boolean } = {}, argv: readonly
 
 // The server names commands with an absolute path; the terminal commands, as typed from here.
 let absolute = false;
+// The server's Frontend API, for the commands its messages name: the user's terminal has none of
+// the MCP client's environment (CLERK_PUBLISHABLE_KEY is set in the client's config).
+let instance = '';
 
 /** Chooses how messages name commands for the rest of this process (main sets it once). */
 export function nameCommandsAbsolutely(value: boolean): void {
   absolute = value;
 }
 
+/** The server's Frontend API URL: commands its messages name then carry `--frontend-api-url`. */
+export function nameCommandsFor(frontendApiUrl: string): void {
+  instance = ` --frontend-api-url ${shellWord(frontendApiUrl)}`;
+}
+
 /** `commandName()` followed by a subcommand, e.g. `node dist/index.js login`: for messages. */
-export const command = (subcommand: string): string => `${commandName({ absolute })} ${subcommand}`;
+export const command = (subcommand: string): string => `${commandName({ absolute })} ${subcommand}${instance}`;

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { bundledCapability } from './capability/bundled.js';
 import { helpText, parseCli, type CliOptions } from './cli.js';
-import { nameCommandsAbsolutely } from './invocation.js';
+import { nameCommandsAbsolutely, nameCommandsFor } from './invocation.js';
 import { settingsFromEnv } from './config.js';
 import { log } from './log.js';
 import { selectOperations } from './tools/select.js';
@@ -54,6 +54,8 @@ async function serve(cli: CliOptions): Promise<void> {
   }
   // With --sandbox, the URL and token come from the simulator; the other settings are checked now all the same.
   const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);
+  // So that `… login` in a tool's answer signs in to this server's instance when pasted in a terminal.
+  if (settings) nameCommandsFor(settings.baseUrl);
   const { serve: serveMcp } = await import('./serve.js');
   await serveMcp({ cli, capability, settings });
 }

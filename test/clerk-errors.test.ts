@@ -81,9 +81,9 @@ describe('Clerk\'s codes on the invitation calls', () => {
     const message = await callWith(
       () => ({ status: 404, json: clerkErrors({ code: 'resource_not_found', long_message: 'Organization role not found', meta: { param_name: 'role' } }) }),
       'createOrganizationInvitations',
-      { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:basic_member' },
+      { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:reviewer' },
     );
-    expect(message).toContain('Hint: This Clerk instance does not know the role "org:basic_member": use one of its role keys. The default roles are org:admin and org:member (org:basic_member on older instances); GET /v1/organizations/{organization_id}/roles');
+    expect(message).toContain('Hint: This Clerk instance does not know the role "org:reviewer": use one of its role keys. The default roles are org:admin and org:member (org:basic_member on older instances); GET /v1/organizations/{organization_id}/roles');
     expect(message).not.toContain('Check organization_id');
   });
 
@@ -120,7 +120,7 @@ describe('sign-in refusals and statuses, one line each', () => {
 
   it.each([
     ['needs_new_password', /^Clerk wants a new password for this account first .*: set one through the application's web sign-in, then sign in again, or use `.*login --ticket`\.$/],
-    ['needs_protect_check', /^Clerk's bot protection wants a check that only a browser can pass: sign in on the web, or use `.*login --ticket`\.$/],
+    ['needs_protect_check', /^Clerk's bot protection wants a check that only a browser can pass, so this sign-in cannot finish in a terminal: use `.*login --ticket` with a sign-in token from the Backend API\.$/],
     ['needs_identifier', /^Clerk wants a step a terminal cannot do \(sign-in status needs_identifier\)/],
   ])('explains the status %s', (status, line) => {
     expect(signInStatusProblem(status)).toMatch(line);

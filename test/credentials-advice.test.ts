@@ -137,8 +137,9 @@ describe('a damaged credentials file', () => {
     const server = await serverOverStdio(env);
     const refused = await server.callTool(LIST);
     expect(refused.isError).toBe(true);
-    expect(text(refused)).toBe(`getOrganizationInvitations failed: ${refusal(store.path, 'not valid JSON', `node ${BIN} login`)}`);
-    const followed = await follow(advised(text(refused), 'in a terminal: '), { ...env, CLERK_FRONTEND_API_URL: sandbox.url }, TYPED_LOGIN);
+    expect(text(refused)).toBe(`getOrganizationInvitations failed: ${refusal(store.path, 'not valid JSON', `node ${BIN} login --frontend-api-url ${sandbox.url}`)}`);
+    // Pasted into a terminal that has none of the MCP client's settings: the command names the instance.
+    const followed = await follow(advised(text(refused), 'in a terminal: '), env, TYPED_LOGIN);
     expect(followed.code).toBe(0);
     const listed = await server.callTool(LIST);
     expect(listed.isError).toBeFalsy();
@@ -155,7 +156,7 @@ describe('a damaged credentials file', () => {
     const server = await serverOverStdio(env);
     const refused = await server.callTool(LIST);
     // Readable as written: an empty "secret" would have put [redacted] between every two characters.
-    expect(text(refused)).toBe(`getOrganizationInvitations failed: ${refusal(store.path, why, `node ${BIN} login`)}`);
+    expect(text(refused)).toBe(`getOrganizationInvitations failed: ${refusal(store.path, why, `node ${BIN} login --frontend-api-url ${sandbox.url}`)}`);
   });
 });
 

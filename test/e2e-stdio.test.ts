@@ -73,8 +73,8 @@ describe('the built server over stdio', () => {
     const { client, stderr } = await connectBin([], { CLERK_PUBLISHABLE_KEY: KEY });
     const result = await client.callTool({ name: 'getAllPendingOrganizationInvitations', arguments: { organization_id: 'org_1' } });
     expect(result.isError).toBe(true);
-    expect(JSON.stringify(result.content)).toContain(`run \`node ${BIN} login\` in a terminal, or set CLERK_CLIENT_TOKEN`);
-    expect(stderr()).toContain(`not signed in to https://example.accounts.dev: the tools will answer with an error until you run \`node ${BIN} login\``);
+    expect(JSON.stringify(result.content)).toContain(`run \`node ${BIN} login --frontend-api-url https://example.accounts.dev\` in a terminal, or set CLERK_CLIENT_TOKEN`);
+    expect(stderr()).toContain(`not signed in to https://example.accounts.dev: the tools will answer with an error until you run \`node ${BIN} login --frontend-api-url https://example.accounts.dev\``);
   });
 
   it('writes nothing but JSON-RPC messages to stdout, errors included (CLERK_SANDBOX=1)', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, YAMLParseError } from 'yaml';
 import { CapabilityError } from '../errors.js';
-import { capabilityDocumentSchema, type Capability, type OperationSpec } from './model.js';
+import { capabilityDocumentSchema, type Capability, type OperationSpec, type OutputField } from './model.js';
 
 /** The capability this server ships: refined from the Naftiko seed with Clerk's official spec. */
 export const BUNDLED_CAPABILITY = fileURLToPath(new URL('./clerk-frontend-api-invitations.yaml', import.meta.url));
@@ -89,6 +89,16 @@ function checkOperation(op: OperationSpec, file: string, where: string, seen: re
   if (bodies.some((p) => p.type === 'object') && bodies.length > 1) {
     fail('.inputParameters', 'an object body parameter must be the only body parameter');
   }
+  checkOutputField(op.output, '.outputParameters[0]', fail);
+}
+
+/** Each keyword of a result's field must fit its type: a misplaced one would silently describe nothing. */
+function checkOutputField(field: Pick<OutputField, 'type' | 'enum' | 'properties' | 'items'>, place: string, fail: (place: string, problem: string) => never): void {
+  if (field.enum && field.type !== 'string') fail(`${place}.enum`, `enum is for type string, not ${field.type}`);
+  if (field.properties && field.type !== 'object') fail(`${place}.properties`, `properties are for type object, not ${field.type}`);
+  if (field.items && field.type !== 'array') fail(`${place}.items`, `items are for type array, not ${field.type}`);
+  for (const [name, property] of Object.entries(field.properties ?? {})) checkOutputField(property, `${place}.properties.${name}`, fail);
+  if (field.items) checkOutputField(field.items, `${place}.items`, fail);
 }
 
 function jsonPath(path: readonly PropertyKey[]): string {

@@ -31,10 +31,35 @@ const parameterSchema = z.looseObject({
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 
+const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier');
+
+/**
+ * One field of a result, as Naftiko's typed output parameters nest them (`properties` of an object,
+ * `items` of an array), plus what an API's response schema says and Naftiko has no word for:
+ * `required`, `nullable` and `enum`. Objects keep fields they do not name: APIs add fields over time.
+ */
+const outputFieldSchema = z.looseObject({
+  type: z.enum(['string', 'integer', 'number', 'boolean', 'object', 'array']),
+  description: z.string().optional(),
+  required: z.boolean().default(false),
+  nullable: z.boolean().default(false),
+  enum: z.array(z.string()).min(1).optional(),
+  get properties() {
+    return z.record(fieldName, outputFieldSchema).optional();
+  },
+  get items() {
+    return outputFieldSchema.optional();
+  },
+});
+
 const outputParameterSchema = z.looseObject({
   name: z.string(),
   type: z.enum(['object', 'array']),
   value: z.string().regex(/^\$\.([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?$/, 'must be a JSONPath like $. or $.response'),
+  /** The fields of an object result; without them, any object. */
+  properties: outputFieldSchema.shape.properties,
+  /** What each item of a list result is; without it, any object. */
+  items: outputFieldSchema.shape.items,
 });
 
 const operationSchema = z.looseObject({
@@ -74,6 +99,7 @@ export const capabilityDocumentSchema = z.looseObject({
 
 export type ParameterSpec = z.infer<typeof parameterSchema>;
 export type OutputSpec = z.infer<typeof outputParameterSchema>;
+export type OutputField = z.infer<typeof outputFieldSchema>;
 
 /** One HTTP operation of the capability: the unit every MCP tool is built from. */
 export interface OperationSpec {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { OperationSpec, ParameterSpec } from './model.js';
+import type { OperationSpec, OutputField, ParameterSpec } from './model.js';
 
 type Item = NonNullable<ParameterSpec['items']>;
 type Scalar = Pick<ParameterSpec, 'type' | 'format' | 'enum' | 'minimum' | 'maximum' | 'maxLength'>;
@@ -93,19 +93,52 @@ export function inputSchema(op: OperationSpec): z.ZodObject {
   return z.strictObject(shape);
 }
 
-/** Free-form Clerk object: known to be an object, every field passed on. */
-const looseObject = z.looseObject({});
+/** An object with the given fields that passes on every other field it has. */
+function objectSchema(properties: Readonly<Record<string, OutputField>> = {}): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(properties)) shape[name] = field.required ? fieldSchema(field) : fieldSchema(field).optional();
+  return z.looseObject(shape);
+}
+
+/** The schema of one value; whether it may be missing is its object's business. */
+function fieldSchema(field: OutputField): z.ZodType {
+  let schema: z.ZodType;
+  switch (field.type) {
+    case 'string':
+      schema = field.enum ? z.enum(field.enum as [string, ...string[]]) : z.string();
+      break;
+    case 'integer':
+      schema = z.int();
+      break;
+    case 'number':
+      schema = z.number();
+      break;
+    case 'boolean':
+      schema = z.boolean();
+      break;
+    case 'object':
+      schema = objectSchema(field.properties);
+      break;
+    case 'array':
+      schema = z.array(field.items ? fieldSchema(field.items) : z.unknown());
+      break;
+  }
+  if (field.nullable) schema = schema.nullable();
+  return field.description ? schema.describe(field.description) : schema;
+}
 
 /**
- * Builds a tool's output schema. It accepts what Clerk returns, extra fields included: Clerk adds
- * fields over time and clients validate structuredContent against this schema.
+ * Builds a tool's output schema from the operation's output parameter: its `properties` for an
+ * object, its `items` for a list, given one shape `{ data, total_count }`. Objects accept fields
+ * they do not name (Clerk adds fields over time, and clients validate structuredContent against
+ * this schema); without `properties` or `items`, any object or item is accepted.
  */
 export function outputSchema(op: OperationSpec): z.ZodObject {
   if (op.output.type === 'array') {
     return z.looseObject({
-      data: z.array(looseObject).describe(op.output.name),
+      data: z.array(op.output.items ? fieldSchema(op.output.items) : z.looseObject({})).describe(op.output.name),
       total_count: z.number().describe('Number of matching items, across all pages'),
     });
   }
-  return looseObject;
+  return objectSchema(op.output.properties);
 }

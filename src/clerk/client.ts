@@ -5,7 +5,7 @@ import { encodeForm, type FormValue } from './form.js';
 import { Limiter, LimiterStopped } from './limiter.js';
 import { redactJwts } from './redact.js';
 import { retryAfterMs } from './retry-after.js';
-import { nodeFetch } from './node-fetch.js';
+import { BodyDecodingError, MAX_REDIRECTS, nodeFetch } from './node-fetch.js';
 import { command } from '../invocation.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -80,7 +80,7 @@ const backoffMs = (retryCount: number): number => 300 * 2 ** (retryCount - 1);
 // Retry-After (or RateLimit-Reset) when it parses, else the backoff. No retry starts once the call
 // is cancelled, nor a wait that would end past the call's deadline: the 429 itself then tells the
 // agent when to come back.
-function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, maxRetryAfter: number, call: Call, signal: AbortSignal): RetryOptions | number {
+function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, maxRetryAfter: number, call: Call, signal: AbortSignal, stopped: () => boolean): RetryOptions | number {
   if (method !== 'GET' && method !== 'POST') return 0;
   const isGet = method === 'GET';
   return {
@@ -88,7 +88,8 @@ function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, m
     methods: [method.toLowerCase()],
     // shouldRetry always decides (true or false): ky's status rules and header reading never run.
     shouldRetry: ({ error, retryCount }) => {
-      if (signal.aborted) return false;
+      // Once the server is stopping, nothing more goes to Clerk: the refusal is the answer.
+      if (signal.aborted || stopped()) return false;
       let wait: number;
       if (isHTTPError(error)) {
         call.answered = true;
@@ -153,16 +154,17 @@ export class ClerkClient {
   }
 
   #client(): Promise<{ ky: Ky; http: KyInstance }> {
-    return (this.#http ??= loadKy().then((ky) => ({ ky, http: this.#create(ky) })));
+    // The version too, on first use: read at import, it would tie every module that imports this one to package.json.
+    return (this.#http ??= Promise.all([loadKy(), import('../version.js')]).then(([ky, { VERSION }]) => ({ ky, http: this.#create(ky, VERSION) })));
   }
 
-  #create({ default: ky }: Ky): KyInstance {
+  #create({ default: ky }: Ky, version: string): KyInstance {
     const settings = this.#settings;
     return ky.create({
       fetch: nodeFetch(settings.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY),
       prefixUrl: settings.baseUrl,
       timeout: settings.timeoutMs,
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', 'user-agent': `clerk-invitations-mcp/${version}` },
       hooks: {
         // Set per attempt, so a retry carries the token that the previous answer rotated in.
         // Without a token the header is empty: that is how a native client asks Clerk for a new client.
@@ -245,8 +247,9 @@ export class ClerkClient {
     this.#slots.stop();
   }
 
-  #notSent(label: RequestLabel): ClerkRequestError {
-    return new ClerkRequestError(label, 'aborted', `the server is stopping, so ${label.method} ${label.path} was not sent: nothing was sent to Clerk.`, false);
+  #notSent(label: RequestLabel, refusedBefore = false): ClerkRequestError {
+    const what = refusedBefore ? 'was not sent again after Clerk refused it: it had no effect' : 'was not sent: nothing was sent to Clerk';
+    return new ClerkRequestError(label, 'aborted', `the server is stopping, so ${label.method} ${label.path} ${what}.`, false);
   }
 
   /**
@@ -292,6 +295,8 @@ export class ClerkClient {
           // or process, a new login). A 401 or a stale answer means Clerk did nothing for this
           // session, so trying again with a token this call has not used is safe, even for a write.
           const refused = (error instanceof ClerkApiError && error.status === 401) || error instanceof StaleClient;
+          // Stopping: the refusal stands; nothing is sent again.
+          if (refused && this.#stopped) throw this.#notSent(label, true);
           if (!refused || request.anonymous || recoveries >= MAX_RECOVERIES || !(await this.#recover(call, signal, request.method !== 'GET'))) {
             throw error instanceof StaleClient ? this.#signedOut(call, error) : error;
           }
@@ -384,12 +389,14 @@ export class ClerkClient {
       response = await http(`${request.path.replace(/^\//, '')}?${this.#searchParams(request.path, request.query)}`, {
         method: request.method,
         ...(request.form ? { body: encodeForm(request.form) } : {}),
-        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, call, signal),
+        retry: retryOptions(ky, request.method, this.#settings.maxRetryAfterMs ?? RETRY_AFTER_CAP_MS, call, signal, () => this.#stopped),
         // Rotated tokens are read here and below rather than in an afterResponse hook, for which ky
         // copies every response body. A failed attempt's answer may rotate the token for the next.
         hooks: {
           beforeRequest: [
             (attempt) => {
+              // A retry whose wait ended after stop() is not sent: its earlier attempt was refused.
+              if (this.#stopped) throw this.#notSent(label, call.sent);
               call.sent = true;
               call.answered = false;
               call.attemptStartedAt = Date.now();
@@ -416,8 +423,10 @@ export class ClerkClient {
         // A 401 says this client is not signed in: any token it carries is for a new, signed-out client.
         if (error.response.status !== 401) this.#keepRotatedToken(call, error.response);
         else this.#noteReplacement(call, error.response);
+        if (error.response.status >= 300 && error.response.status < 400) throw this.#redirectError(call, error.response, error);
         throw await this.#apiError(call, error.response, error, request.form);
       }
+      if (error instanceof ClerkRequestError) throw error;
       throw this.#requestError(call, error);
     }
     // Clerk answered with success: a write has happened, whatever becomes of the body.
@@ -461,7 +470,10 @@ export class ClerkClient {
     const answered = isRecord(body.response) && (body.response.object === 'client' || Array.isArray(body.response.sessions)) ? body.response : undefined;
     const client = isRecord(body.client) ? body.client : answered;
     const id = typeof client?.id === 'string' ? client.id : undefined;
-    if (this.#clientId !== undefined && id !== undefined && id !== this.#clientId) throw stale('for another client (a new one, without sessions)');
+    // Against the client of the token this request was sent with: a new login adopted meanwhile by
+    // another call must not make an answer to the old client look stale.
+    const pinned = call.sentWith === undefined ? this.#clientId : clientIdOf(call.sentWith);
+    if (pinned !== undefined && id !== undefined && id !== pinned) throw stale('for another client (a new one, without sessions)');
     if (request.needsSession && !holdsSession(answered ?? client, this.#sessionId)) {
       throw stale(this.#sessionId ? `with a client that has no active session ${this.#sessionId}` : 'with a client that has no active session');
     }
@@ -609,6 +621,34 @@ export class ClerkClient {
     return new ClerkApiError(label, response.status, errors, traceId, retries, retryAfter, { cause, sent: quotable(form) });
   }
 
+  /**
+   * A redirect that nodeFetch did not follow: to another origin (where the client token is never
+   * sent, so nothing was sent there), without a usable Location, or past MAX_REDIRECTS hops.
+   */
+  #redirectError(call: Call, response: Response, cause: HTTPError): ClerkRequestError {
+    const { label } = call;
+    const { status } = response;
+    discard(response);
+    const from = new URL(response.url || this.#settings.baseUrl);
+    const location = response.headers.get('location');
+    const target = location !== null && URL.canParse(location, from.href) ? new URL(location, from.href) : undefined;
+    let where: string;
+    // Only the origin: the rest of a Location may carry anything, a token included.
+    if (!target) where = 'without a usable Location';
+    else if (target.origin === from.origin) where = `more than ${MAX_REDIRECTS} times within ${from.origin}`;
+    else where = `to another origin, ${target.origin}. It was not followed: the client token is never sent to another origin, and nothing was sent there`;
+    // 303 (See Other) says the request was carried out and points at its result; the others ask for the request itself to be sent elsewhere.
+    const applied = label.method !== 'GET' && status === 303;
+    const notDone = label.method === 'GET' || applied ? '' : ` A ${status} redirect means the ${label.method} was not carried out at ${from.origin}.`;
+    return new ClerkRequestError(
+      label,
+      'redirect',
+      `${from.origin} answered ${label.method} ${label.path} with a redirect (${status}) ${where}.${notDone} If Clerk's Frontend API has moved (a proxy or custom domain), set CLERK_FRONTEND_API_URL to its new address.`,
+      applied,
+      { cause },
+    );
+  }
+
   #requestError(call: Call, error: unknown, body?: { maybeApplied: boolean; reading: true }): ClerkRequestError {
     const { label } = call;
     const code = networkCode(error);
@@ -738,11 +778,13 @@ function networkCode(error: unknown): string | undefined {
 }
 
 /**
- * What was wrong with an answer that was not valid HTTP: Node's parser refused it (HPE_…), or its
- * status lay outside what a Response can carry (Node reads any 3 digits; fetch takes 200–599).
+ * What was wrong with an answer that was not valid HTTP: Node's parser refused it (HPE_…), its
+ * status lay outside what a Response can carry (Node reads any 3 digits; fetch takes 200–599),
+ * or its compressed body did not decode.
  */
 function malformedAnswer(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; isError(e) && depth < 5; e = e.cause, depth++) {
+    if (e instanceof BodyDecodingError) return e.message;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('HPE_')) return code;
     if (e instanceof RangeError && /status/i.test(e.message)) return 'a status outside 200–599';

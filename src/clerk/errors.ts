@@ -37,7 +37,7 @@ export class ClerkApiError extends Error {
 }
 
 /** Why no usable answer came back. */
-export type FailureKind = 'network' | 'malformed' | 'timeout' | 'aborted' | 'too-large' | 'not-json' | 'no-payload' | 'no-token' | 'signed-out';
+export type FailureKind = 'network' | 'malformed' | 'timeout' | 'aborted' | 'too-large' | 'not-json' | 'no-payload' | 'no-token' | 'signed-out' | 'redirect';
 
 /** No usable answer: the network failed, time ran out, or the answer was not Clerk's JSON. */
 export class ClerkRequestError extends Error {
@@ -214,7 +214,8 @@ export function signInStatusProblem(status: string): string {
     case 'needs_new_password':
       return `Clerk wants a new password for this account first (e.g. the old one appeared in a data breach): set one through the application's web sign-in, then sign in again, or use ${ticket}.`;
     case 'needs_protect_check':
-      return `Clerk's bot protection wants a check that only a browser can pass: sign in on the web, or use ${ticket}.`;
+      // Signing in on the web gives this command no token: only a ticket brings one here.
+      return `Clerk's bot protection wants a check that only a browser can pass, so this sign-in cannot finish in a terminal: use ${ticket} with a sign-in token from the Backend API.`;
     default:
       return `Clerk wants a step a terminal cannot do (sign-in status ${status}): sign in on the web, or use ${ticket}.`;
   }

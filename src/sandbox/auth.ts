@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { fail } from './errors.js';
 import type { Context } from './context.js';
-import { newClient, registerClient, type Client, type Session, type State } from './state.js';
+import { forgetClient, newClient, registerClient, type Client, type Session, type State } from './state.js';
 
 /** The presented client token, with or without `Bearer ` (Clerk's mobile SDKs send it raw). */
 export const presentedToken = (req: IncomingMessage): string =>
@@ -28,7 +28,29 @@ export function authenticate(state: State, token: string, query: URLSearchParams
   if (client !== undefined) return { client, stale: false };
   const replacement = newClient();
   registerClient(state, replacement);
+  forgetIdleClients(state, MAX_IDLE_CLIENTS);
   return { client: replacement, stale: true };
+}
+
+/** Clients that never signed anyone in, kept at most: every stale or unknown token makes one. */
+export const MAX_IDLE_CLIENTS = 1000;
+
+/**
+ * Forgets the oldest clients with no session and no sign-in under way beyond `max`, so that a
+ * stream of unknown tokens cannot grow the sandbox without bound. A forgotten client's token is
+ * then unknown, which gets it a new client: what a client that nobody used can expect.
+ */
+function forgetIdleClients(state: State, max: number): void {
+  let idle = 0;
+  for (const client of state.clients.values()) if (client.sessions.length === 0 && client.signIn === null) idle++;
+  // Maps iterate in insertion order: the oldest first.
+  for (const client of state.clients.values()) {
+    if (idle <= max) return;
+    if (client.sessions.length === 0 && client.signIn === null) {
+      forgetClient(state, client);
+      idle--;
+    }
+  }
 }
 
 export function requireClient(ctx: Context): Client {

@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serverClerkClient } from '../src/credentials/session.js';
+import { CredentialStore, type StoredCredentials } from '../src/credentials/store.js';
+import { connectClerk, testSettings, text, type Connected } from './helpers/connect.js';
+import { clerkErrors, invitation, SESSION_JWT, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
+
+// Found in review: a write answered for the client it was sent with must never look stale (and be
+// sent again) because another call adopted a new login meanwhile; and after stop() nothing more
+// goes to Clerk — no 429 retry, no recovery after a 401.
+
+const clientJwt = (clientId: string, n: number): string =>
+  [{ alg: 'RS256' }, { id: clientId, rotating_token: `r${n}` }, { sig: n }].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.');
+const T0 = clientJwt('client_old_login', 0);
+const NEW_LOGIN = clientJwt('client_new_login', 0);
+const envelopeFor = (response: unknown, clientId: string): unknown => ({
+  response,
+  client: { object: 'client', id: clientId, sessions: [{ id: 'sess_stored', status: 'active', last_active_token: { jwt: SESSION_JWT } }], last_active_session_id: 'sess_stored' },
+});
+const stored = (clientToken: string): StoredCredentials => ({ clientToken, sessionId: 'sess_stored', userId: 'user_1', email: 'ann@example.com', savedAt: '2026-11-29T00:00:00.000Z' });
+const LIST = { organization_id: 'org_1' };
+const CREATE = { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' };
+
+let fake: FakeClerk | undefined;
+let connected: Connected | undefined;
+afterEach(async () => {
+  await connected?.close();
+  await fake?.close();
+  connected = fake = undefined;
+});
+
+async function serve(handler: Handler): Promise<{ store: CredentialStore; fake: FakeClerk; connected: Connected; clerk: ReturnType<typeof serverClerkClient>['clerk'] }> {
+  const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-stop-stale-')), 'clerk-invitations-mcp', 'credentials.json'));
+  fake = await startFakeClerk(handler);
+  store.set(fake.url, stored(T0));
+  const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
+  connected = await connectClerk(clerk);
+  return { store, fake, connected, clerk };
+}
+
+const posts = (f: FakeClerk): (string | undefined)[] => f.requests.filter((r) => r.method === 'POST').map((r) => r.headers.authorization);
+
+describe('a write answered for the client it was sent with', () => {
+  it('is a success even when a new login was adopted while it was in flight: never sent twice', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { store, fake, connected } = await serve((request) => {
+      const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+      const client = token === NEW_LOGIN ? 'client_new_login' : 'client_old_login';
+      if (request.method === 'POST') return { json: envelopeFor(invitation(), client), until: held };
+      return { json: envelopeFor({ data: [], total_count: 0 }, client) };
+    });
+    const create = connected.call('createOrganizationInvitations', CREATE);
+    await expect.poll(() => fake.requests.length).toBe(1);
+    // A new login lands in the file; a read adopts it while the create is still in flight.
+    store.set(fake.url, stored(NEW_LOGIN));
+    expect((await connected.call('getOrganizationInvitations', LIST)).isError).toBeFalsy();
+    release();
+    const result = await create;
+    expect(result.isError, text(result)).toBeFalsy();
+    expect(posts(fake)).toEqual([`Bearer ${T0}`]);
+  });
+});
+
+describe('after stop(), nothing more is sent to Clerk', () => {
+  it('a POST refused with 429 is not retried; it says it had no effect', async () => {
+    let stop: () => void = () => undefined;
+    const { fake, connected, clerk } = await serve((request) => {
+      if (request.method !== 'POST') return { json: envelopeFor({ data: [], total_count: 0 }, 'client_old_login') };
+      stop();
+      return { status: 429, headers: { 'retry-after': '0' }, json: clerkErrors({ code: 'too_many_requests' }) };
+    });
+    stop = () => clerk.stop();
+    const result = await connected.call('createOrganizationInvitations', CREATE);
+    expect(result.isError).toBe(true);
+    expect(posts(fake)).toHaveLength(1);
+    expect(text(result)).not.toContain('may have');
+  });
+
+  it('a call refused with 401 is not recovered with another token from the file', async () => {
+    let stop: () => void = () => undefined;
+    const late: { store?: CredentialStore; url: string } = { url: '' };
+    const served = await serve((request) => {
+      if (request.method !== 'POST') return { json: envelopeFor({ data: [], total_count: 0 }, 'client_old_login') };
+      // Another process's login lands in the file, then the server is told to stop.
+      late.store?.set(late.url, stored(NEW_LOGIN));
+      stop();
+      return { status: 401, json: clerkErrors({ code: 'signed_out' }) };
+    });
+    late.store = served.store;
+    late.url = served.fake.url;
+    stop = () => served.clerk.stop();
+    const result = await served.connected.call('createOrganizationInvitations', CREATE);
+    expect(result.isError).toBe(true);
+    expect(posts(served.fake)).toEqual([`Bearer ${T0}`]);
+    expect(text(result)).toContain('the server is stopping');
+    expect(text(result)).not.toContain('may have');
+  });
+});
