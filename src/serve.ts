@@ -21,6 +21,8 @@ export interface ServeOptions {
 export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
   const { env } = cli;
   let closeSandbox = async (): Promise<void> => undefined;
+  // Rotated tokens are written back in the background: the file must hold the latest at exit.
+  let writesSettled = async (): Promise<void> => undefined;
   let clerk: ClerkClient;
   if (!settings) {
     // Loaded only when asked for: the simulator is not needed to serve Clerk.
@@ -33,9 +35,14 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
     const store = new CredentialStore(credentialsPath(env));
     const chosen = serverClerkClient(settings, store, env.CLERK_SIGN_IN_TICKET?.trim() || undefined);
     clerk = chosen.clerk;
+    writesSettled = () => store.settled();
     if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`${command('login')}\` (or set CLERK_CLIENT_TOKEN).`);
   }
   logUnhandledRejections(clerk);
   // Once stopping, nothing more is sent to Clerk: calls still waiting are answered that nothing was sent.
-  await serveStdio(() => createServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose: closeSandbox });
+  const onClose = async (): Promise<void> => {
+    await writesSettled();
+    await closeSandbox();
+  };
+  await serveStdio(() => createServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
 }

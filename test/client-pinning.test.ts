@@ -43,7 +43,7 @@ afterEach(async () => {
 async function serve(handler: Handler): Promise<{ store: CredentialStore; fake: FakeClerk; connected: Connected; clerk: ReturnType<typeof serverClerkClient>['clerk'] }> {
   const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-pinning-')), 'clerk-invitations-mcp', 'credentials.json'));
   fake = await startFakeClerk(handler);
-  store.set(fake.url, stored());
+  await store.set(fake.url, stored());
   const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
   connected = await connectClerk(clerk);
   return { store, fake, connected, clerk };
@@ -75,6 +75,7 @@ describe('the client is pinned by its token\'s id claim', () => {
   it('adopts and saves a rotation of its own client', async () => {
     const { store, fake, connected } = await serve(() => ({ json: envelopeFor(invitation()), headers: { authorization: `Bearer ${T1}` } }));
     expect((await connected.call('createOrganizationInvitations', CREATE)).isError).toBeFalsy();
+    await store.settled(); // written back in the background
     expect(store.get(fake.url)?.clientToken).toBe(T1);
   });
 
@@ -85,6 +86,7 @@ describe('the client is pinned by its token\'s id claim', () => {
     expect(text(result)).toMatch(/this sign-in was replaced or has ended; sign in again with `.+ login` in a terminal\./);
     expect(text(result)).not.toContain(NEW_CLIENT_TOKEN);
     expect(clerk.clientToken).toBe(T0);
+    await store.settled();
     expect(store.get(fake.url)?.clientToken).toBe(T0);
     // One request: nothing newer was stored, and a changed file was waited for only as long as it held the token just refused.
     expect(fake.requests).toHaveLength(1);
@@ -92,10 +94,10 @@ describe('the client is pinned by its token\'s id claim', () => {
 
   it('after a stale 200, retries once with the token another process stored meanwhile', async () => {
     let store: CredentialStore | undefined;
-    const { fake, connected } = await serve((r) => {
+    const { fake, connected } = await serve((r): ReturnType<Handler> => {
       if (r.headers.authorization === `Bearer ${ELSEWHERE}`) return { json: envelopeFor(invitation()) };
-      store?.rotate(fake?.url ?? '', T0, ELSEWHERE); // another process's write-back lands now
-      return staleAnswer(invitation());
+      const landed = Promise.resolve(store?.rotate(fake?.url ?? '', T0, ELSEWHERE)); // another process's write-back lands now
+      return { ...staleAnswer(invitation()), until: landed };
     }).then((served) => ((store = served.store), served));
     expect((await connected.call('createOrganizationInvitations', CREATE)).isError).toBeFalsy();
     expect(sentTokens(fake)).toEqual([`Bearer ${T0}`, `Bearer ${ELSEWHERE}`]);
@@ -115,13 +117,13 @@ describe('the client is pinned by its token\'s id claim', () => {
 
   it('GET /v1/client without the session it acts as (a stale token) is not a user: it re-reads the stored sign-in and retries', async () => {
     let store: CredentialStore | undefined;
-    const { fake, clerk } = await serve((r) => {
+    const { fake, clerk } = await serve((r): ReturnType<Handler> => {
       if (r.headers.authorization === `Bearer ${ELSEWHERE}`) {
         return { json: envelopeFor({ object: 'client', id: OURS, last_active_session_id: 'sess_stored', sessions: [{ id: 'sess_stored', status: 'active', user: { id: 'user_1', email_addresses: [] } }] }) };
       }
-      store?.set(fake?.url ?? '', stored(ELSEWHERE)); // e.g. a new login, meanwhile
+      const landed = Promise.resolve(store?.set(fake?.url ?? '', stored(ELSEWHERE))); // e.g. a new login, meanwhile
       // A client without sessions, and no client id to compare: only the missing session tells.
-      return { json: { response: { object: 'client', sessions: [], last_active_session_id: null }, client: null } };
+      return { json: { response: { object: 'client', sessions: [], last_active_session_id: null }, client: null }, until: landed };
     }).then((served) => ((store = served.store), served));
     const user = await sessionUser(clerk, clerk.sessionId);
     expect(user).toMatchObject({ sessionId: 'sess_stored', userId: 'user_1' });

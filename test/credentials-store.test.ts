@@ -31,11 +31,11 @@ describe('credentialsPath', () => {
 });
 
 describe('CredentialStore', () => {
-  it('keeps one entry per host, in a 0600 file inside a 0700 folder', () => {
+  it('keeps one entry per host, in a 0600 file inside a 0700 folder', async () => {
     const store = freshStore();
     expect(store.get(HOST)).toBeUndefined();
-    store.set(HOST, entry());
-    store.set('https://clerk.other.com', entry({ clientToken: 'client_token_two' }));
+    await store.set(HOST, entry());
+    await store.set('https://clerk.other.com', entry({ clientToken: 'client_token_two' }));
     expect(store.get(HOST)).toEqual(entry());
     expect(store.get('https://clerk.other.com')?.clientToken).toBe('client_token_two');
     expect(mode(store.path)).toBe(0o600);
@@ -43,12 +43,12 @@ describe('CredentialStore', () => {
     expect(JSON.parse(readFileSync(store.path, 'utf8'))).toMatchObject({ version: 1, hosts: { [HOST]: { clientToken: 'client_token_one', sessionId: 'sess_1', userId: 'user_1', email: 'ann@example.com' } } });
   });
 
-  it('replaces the file atomically: a reader that opened the old file still reads it whole, and no temp file is left', () => {
+  it('replaces the file atomically: a reader that opened the old file still reads it whole, and no temp file is left', async () => {
     const store = freshStore();
-    store.set(HOST, entry());
+    await store.set(HOST, entry());
     const before = readFileSync(store.path, 'utf8');
     const fd = openSync(store.path, 'r');
-    store.set(HOST, entry({ clientToken: 'client_token_rotated' }));
+    await store.set(HOST, entry({ clientToken: 'client_token_rotated' }));
     const buffer = Buffer.alloc(before.length);
     readSync(fd, buffer, 0, buffer.length, 0);
     closeSync(fd);
@@ -58,22 +58,22 @@ describe('CredentialStore', () => {
     expect(readdirSync(join(store.path, '..'))).toEqual(['credentials.json']);
   });
 
-  it('refuses a credentials file that others can read, saying how to fix it', () => {
+  it('refuses a credentials file that others can read, saying how to fix it', async () => {
     const store = freshStore();
-    store.set(HOST, entry());
+    await store.set(HOST, entry());
     chmodSync(store.path, 0o644);
     expect(() => store.get(HOST)).toThrow(`is accessible by other users (mode 644); it holds a Clerk client token. Fix it with: chmod 600 '${store.path}'`);
     chmodSync(store.path, 0o600);
     expect(store.get(HOST)?.clientToken).toBe('client_token_one');
   });
 
-  it('refuses a folder that others can enter, saying how to fix it', () => {
+  it('refuses a folder that others can enter, saying how to fix it', async () => {
     const store = freshStore();
-    store.set(HOST, entry());
+    await store.set(HOST, entry());
     const dir = join(store.path, '..');
     chmodSync(dir, 0o755);
     expect(() => store.get(HOST)).toThrow(`Fix it with: chmod 700 '${dir}'`);
-    expect(() => store.set(HOST, entry())).toThrow('chmod 700');
+    await expect(store.set(HOST, entry())).rejects.toThrow('chmod 700');
   });
 
   it('says what to do with a damaged file: move it aside, then sign in again', () => {
@@ -94,37 +94,37 @@ describe('CredentialStore', () => {
     expect(() => store.get('h')).not.toThrow('client_token');
   });
 
-  it('refuses an empty client token as damage, for every host (9.19)', () => {
+  it('refuses an empty client token as damage, for every host (9.19)', async () => {
     const store = freshStore();
-    store.set('https://other.example', entry());
+    await store.set('https://other.example', entry());
     const file = JSON.parse(readFileSync(store.path, 'utf8')) as { hosts: Record<string, unknown> };
     file.hosts[HOST] = { ...entry(), clientToken: '' };
     writeFileSync(store.path, JSON.stringify(file), { mode: 0o600 });
     const damaged = `The credentials file ${store.path} is damaged (the entry for "${HOST}" has an empty client token). Move it aside`;
     expect(() => store.get(HOST)).toThrow(damaged);
     expect(() => store.get('https://other.example')).toThrow(damaged);
-    expect(() => store.set(HOST, entry())).toThrow(damaged);
+    await expect(store.set(HOST, entry())).rejects.toThrow(damaged);
   });
 
-  it('writes a rotated token back only over the token it replaces', () => {
+  it('writes a rotated token back only over the token it replaces', async () => {
     const store = freshStore();
-    store.set(HOST, entry());
-    store.rotate(HOST, 'client_token_one', 'client_token_rotated');
+    await store.set(HOST, entry());
+    await store.rotate(HOST, 'client_token_one', 'client_token_rotated');
     expect(store.get(HOST)?.clientToken).toBe('client_token_rotated');
     // Someone signed in again meanwhile: their token wins over a rotation of the old one.
-    store.set(HOST, entry({ sessionId: 'sess_2', clientToken: 'client_token_new_login' }));
-    store.rotate(HOST, 'client_token_rotated', 'client_token_stale');
+    await store.set(HOST, entry({ sessionId: 'sess_2', clientToken: 'client_token_new_login' }));
+    await store.rotate(HOST, 'client_token_rotated', 'client_token_stale');
     expect(store.get(HOST)?.clientToken).toBe('client_token_new_login');
     expect(store.get(HOST)?.savedAt).toBe('2026-11-26T00:00:00.000Z');
   });
 
-  it('follows a linked folder (dotfile managers link ~/.config entries) and checks the folder it points to', () => {
+  it('follows a linked folder (dotfile managers link ~/.config entries) and checks the folder it points to', async () => {
     const base = mkdtempSync(join(tmpdir(), 'cim-link-'));
     mkdirSync(join(base, 'real'), { mode: 0o700 });
     mkdirSync(join(base, 'config'));
     symlinkSync(join(base, 'real'), join(base, 'config', 'clerk-invitations-mcp'));
     const store = new CredentialStore(join(base, 'config', 'clerk-invitations-mcp', 'credentials.json'));
-    store.set(HOST, entry());
+    await store.set(HOST, entry());
     expect(store.get(HOST)?.clientToken).toBe('client_token_one');
     chmodSync(join(base, 'real'), 0o755);
     expect(() => store.get(HOST)).toThrow('chmod 700');
@@ -139,24 +139,24 @@ describe('CredentialStore', () => {
     const writer = (name: string) => `
       const { CredentialStore } = await import(${JSON.stringify(module)});
       const store = new CredentialStore(${JSON.stringify(path)});
-      for (let i = 0; i < 150; i++) store.set(${JSON.stringify(name)}, { clientToken: 't' + i, sessionId: 's', userId: 'u', email: undefined, savedAt: '' });`;
+      for (let i = 0; i < 150; i++) await store.set(${JSON.stringify(name)}, { clientToken: 't' + i, sessionId: 's', userId: 'u', email: undefined, savedAt: '' });`;
     const run = (name: string) => new Promise<number | null>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', writer(name)], { stdio: 'ignore' }).on('close', resolve));
     expect(await Promise.all([run('https://one.example'), run('https://two.example')])).toEqual([0, 0]);
     const store = new CredentialStore(path);
     expect([store.get('https://one.example')?.clientToken, store.get('https://two.example')?.clientToken]).toEqual(['t149', 't149']);
   });
 
-  it('forgets a host', () => {
+  it('forgets a host', async () => {
     const store = freshStore();
-    store.set(HOST, entry());
-    expect(store.delete(HOST)).toBe(true);
-    expect(store.delete(HOST)).toBe(false);
+    await store.set(HOST, entry());
+    expect(await store.delete(HOST)).toBe(true);
+    expect(await store.delete(HOST)).toBe(false);
     expect(store.get(HOST)).toBeUndefined();
   });
 
-  it('treats "__proto__" as just another host name', () => {
+  it('treats "__proto__" as just another host name', async () => {
     const store = freshStore();
-    store.set('__proto__', entry());
+    await store.set('__proto__', entry());
     expect(store.get('__proto__')?.clientToken).toBe('client_token_one');
     expect(store.get('constructor')).toBeUndefined();
     expect(({} as Record<string, unknown>).clientToken).toBeUndefined();

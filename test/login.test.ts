@@ -109,7 +109,7 @@ describe('login with a password or an email code', () => {
 
   it('refuses a credentials file others can read before asking anything, and sends nothing', async () => {
     const { env, store } = freshConfig();
-    store.set('https://other.example', { clientToken: 'x', sessionId: 's', userId: 'u', email: undefined, savedAt: '' });
+    await store.set('https://other.example', { clientToken: 'x', sessionId: 's', userId: 'u', email: undefined, savedAt: '' });
     chmodSync(store.path, 0o644);
     fake = await startFakeClerk(() => ({ status: 500 }));
     const run = await runCli(['login', '--frontend-api-url', fake.url], env, 'admin@sandbox.test\n');

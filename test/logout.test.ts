@@ -91,7 +91,7 @@ describe('logout reports what Clerk did', () => {
   it('sends DELETE /v1/client without _clerk_session_id, and takes the empty Bearer answer as done', async () => {
     const config = freshConfig();
     fake = await startFakeClerk(() => ({ json: { response: { object: 'client', id: 'client_1', sessions: [] }, client: null }, headers: { authorization: 'Bearer ' } }));
-    config.store.set(fake.url, { clientToken: 'client_token_to_end', sessionId: 'sess_1', userId: 'user_1', email: undefined, savedAt: '' });
+    await config.store.set(fake.url, { clientToken: 'client_token_to_end', sessionId: 'sess_1', userId: 'user_1', email: undefined, savedAt: '' });
     const run = await runCli(['logout', '--frontend-api-url', fake.url], config.env);
     expect(run.stdout).toBe(`Signed out of ${fake.url}: Clerk ended the session.\nRemoved the credentials for ${fake.url} from ${config.store.path}.\n`);
     expect(fake.requests.map((r) => [r.method, r.path, r.query.get('_clerk_session_id'), r.headers.authorization])).toEqual([['DELETE', '/v1/client', null, 'Bearer client_token_to_end']]);

@@ -43,7 +43,7 @@ describe('where the server gets its client token', () => {
     const rotating: Handler = () => ({ json: envelope({ data: [], total_count: 0 }), headers: { authorization: 'client_token_rotated_env' } });
     // The fake's URL is only known once it runs: store the entry for it, then connect.
     fake = await startFakeClerk(rotating);
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     const { clerk, source } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: 'client_token_env' }), store, undefined);
     connected = await connectClerk(clerk);
     expect(source).toBe('CLERK_CLIENT_TOKEN');
@@ -57,8 +57,8 @@ describe('where the server gets its client token', () => {
   it('uses the stored entry for its own host, with its session', async () => {
     const store = freshStore();
     fake = await startFakeClerk(list);
-    store.set(fake.url, stored());
-    store.set('https://clerk.other.example', stored({ clientToken: 'client_token_other_host' }));
+    await store.set(fake.url, stored());
+    await store.set('https://clerk.other.example', stored({ clientToken: 'client_token_other_host' }));
     const { clerk, source } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
     expect(source).toBe('credentials file');
@@ -71,13 +71,15 @@ describe('where the server gets its client token', () => {
   it('writes a token that Clerk rotates back to the credentials file', async () => {
     const store = freshStore();
     fake = await startFakeClerk((_r, hit) => ({ json: envelope({ data: [], total_count: 0 }), headers: { authorization: `Bearer client_token_rotated_${hit}` } }));
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
     await connected.call('getOrganizationInvitations', LIST);
+    await store.settled(); // written back in the background
     expect(store.get(fake.url)?.clientToken).toBe('client_token_rotated_1');
     await connected.call('getOrganizationInvitations', LIST);
     expect(auth(1)).toBe('Bearer client_token_rotated_1');
+    await store.settled();
     expect(store.get(fake.url)).toMatchObject({ clientToken: 'client_token_rotated_2', sessionId: 'sess_stored', userId: 'user_1' });
   });
 
@@ -93,7 +95,7 @@ describe('where the server gets its client token', () => {
     const { connected, fake, store, source } = await serve(list);
     expect(source).toBe('none');
     expect((await connected.call('getOrganizationInvitations', LIST)).isError).toBe(true);
-    store.set(fake.url, stored({ clientToken: 'client_token_new_login' }));
+    await store.set(fake.url, stored({ clientToken: 'client_token_new_login' }));
     const result = await connected.call('getOrganizationInvitations', LIST);
     expect(result.isError).toBeFalsy();
     expect(auth(0)).toBe('Bearer client_token_new_login');
@@ -104,10 +106,10 @@ describe('where the server gets its client token', () => {
     fake = await startFakeClerk((r) => {
       if (r.headers.authorization !== 'Bearer client_token_stored') return { json: envelope(invitation()) };
       // Another process writes its rotation back while this request is on its way.
-      store.set(fake?.url ?? '', stored({ clientToken: 'client_token_from_elsewhere' }));
-      return { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) };
+      const landed = store.set(fake?.url ?? '', stored({ clientToken: 'client_token_from_elsewhere' }));
+      return { status: 401, json: clerkErrors({ code: 'authentication_invalid' }), until: landed };
     });
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
     const result = await connected.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:basic_member' });
@@ -118,11 +120,12 @@ describe('where the server gets its client token', () => {
   it('writes rotations back when CLERK_SESSION_ID picks another session of the stored client', async () => {
     const store = freshStore();
     fake = await startFakeClerk(() => ({ json: envelope({ data: [], total_count: 0 }), headers: { authorization: 'client_token_rotated' } }));
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined, sessionId: 'sess_other' }), store, undefined);
     connected = await connectClerk(clerk);
     await connected.call('getOrganizationInvitations', LIST);
     expect(fake.requests[0]?.query.get('_clerk_session_id')).toBe('sess_other');
+    await store.settled();
     expect(store.get(fake.url)?.clientToken).toBe('client_token_rotated');
   });
 
@@ -131,12 +134,12 @@ describe('where the server gets its client token', () => {
     fake = await startFakeClerk((r, hit) =>
       hit === 1 ? { json: envelope({ data: [], total_count: 0 }), headers: { authorization: 'client_token_newer' } } : { status: 401, json: clerkErrors({ code: 'authentication_invalid' }) },
     );
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
     await connected.call('getOrganizationInvitations', LIST);
     // The write-back is lost (as if the disk had failed): the file still holds the older token.
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     const result = await connected.call('getOrganizationInvitations', LIST);
     expect(result.isError).toBe(true);
     expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer client_token_stored', 'Bearer client_token_newer']);
@@ -146,7 +149,7 @@ describe('where the server gets its client token', () => {
   it('does not repeat a refused call when the stored credentials did not change', async () => {
     const store = freshStore();
     fake = await startFakeClerk(() => ({ status: 401, json: clerkErrors({ code: 'signed_out' }) }));
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);
     const result = await connected.call('createOrganizationInvitations', { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:basic_member' });
@@ -158,7 +161,7 @@ describe('where the server gets its client token', () => {
   it('refuses a credentials file others can read: the tools say how to fix it, and nothing is sent', async () => {
     const store = freshStore();
     fake = await startFakeClerk(list);
-    store.set(fake.url, stored());
+    await store.set(fake.url, stored());
     chmodSync(store.path, 0o640);
     const { clerk, source } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
     connected = await connectClerk(clerk);

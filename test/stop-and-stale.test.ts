@@ -34,7 +34,7 @@ afterEach(async () => {
 async function serve(handler: Handler): Promise<{ store: CredentialStore; fake: FakeClerk; connected: Connected; clerk: ReturnType<typeof serverClerkClient>['clerk'] }> {
   const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-stop-stale-')), 'clerk-invitations-mcp', 'credentials.json'));
   fake = await startFakeClerk(handler);
-  store.set(fake.url, stored(T0));
+  await store.set(fake.url, stored(T0));
   const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
   connected = await connectClerk(clerk);
   return { store, fake, connected, clerk };
@@ -55,7 +55,7 @@ describe('a write answered for the client it was sent with', () => {
     const create = connected.call('createOrganizationInvitations', CREATE);
     await expect.poll(() => fake.requests.length).toBe(1);
     // A new login lands in the file; a read adopts it while the create is still in flight.
-    store.set(fake.url, stored(NEW_LOGIN));
+    await store.set(fake.url, stored(NEW_LOGIN));
     expect((await connected.call('getOrganizationInvitations', LIST)).isError).toBeFalsy();
     release();
     const result = await create;

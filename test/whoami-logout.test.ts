@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
 import { BIN, freshConfig, runCli } from './helpers/cli.js';
 
@@ -133,9 +133,13 @@ describe('the server with a stored sign-in (built bin over stdio)', () => {
     const mcp = await connectBin(env);
     const created = await mcp.callTool({ name: 'createOrganizationInvitations', arguments: { organization_id: 'org_sandbox', email_address: 'new.person@example.com', role: 'org:basic_member' } });
     expect(created.isError).toBeFalsy();
-    // Every successful POST rotates the sandbox's token: the file now holds the new one, and it works.
-    const after = store.get(sandbox.url)!;
-    expect(after.clientToken).not.toBe(before.clientToken);
+    // Every successful POST rotates the sandbox's token: the file soon holds the new one (written
+    // back in the background), and it works.
+    const after = await vi.waitFor(() => {
+      const entry = store.get(sandbox.url)!;
+      expect(entry.clientToken).not.toBe(before.clientToken);
+      return entry;
+    });
     expect(after).toMatchObject({ sessionId: before.sessionId, userId: 'user_sandbox_admin', savedAt: before.savedAt });
     expect(await status(after.clientToken, after.sessionId)).toBe(200);
     const resource = await mcp.readResource({ uri: 'clerk://organizations' });

@@ -39,6 +39,9 @@ export async function whoami(env: Env, print: (line: string) => void): Promise<v
   } catch (error) {
     const hint = error instanceof ClerkApiError && error.status === 401 ? ` Sign in again with \`${command('login')}\`.` : '';
     throw new CommandError(printable(`whoami failed: ${clerk.redact(signInRefusal(error))}${hint}`), 1, { cause: error });
+  } finally {
+    // Tokens rotated by these calls are written back in the background: saved before the process exits.
+    await store.settled();
   }
 }
 
@@ -64,7 +67,7 @@ export async function logout(env: Env, say: (line: string) => void): Promise<voi
     return;
   }
   say(describeEnding(await endSession(settings, stored.clientToken), host));
-  store.delete(host);
+  await store.delete(host);
   say(`Removed the credentials for ${host} from ${store.path}.`);
 }
 
@@ -81,7 +84,7 @@ async function logoutFromRefusedFile(settings: ClerkSettings, path: string, refu
   say(`${path} is not in order, but logout read the sign-in for ${host} from it anyway.`);
   say(describeEnding(await endSession(settings, salvaged.clientToken), host));
   try {
-    say(removeSalvaged(path, host, salvaged.otherHosts));
+    say(await removeSalvaged(path, host, salvaged.otherHosts));
   } catch (error) {
     throw new CommandError(`logout could not remove ${path} (${error instanceof Error ? error.message : String(error)}): delete it by hand: rm '${path}'`, 1, { cause: error });
   }

@@ -3,9 +3,10 @@
  * (open permissions, another owner, damaged). It is our own file, and a user who finds it exposed
  * most wants the token in it ended; so it is read anyway, and the entry removed.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { isRecord } from '../clerk/client.js';
+import { tempPathBeside } from './lock.js';
 
 /** What a refused file yields for one host. */
 export type Salvaged =
@@ -42,35 +43,35 @@ export function salvageEntry(path: string, host: string): Salvaged {
  * (0600, temp file and rename); with none left, or when the file cannot be rewritten, the whole
  * file goes. Says what it did; throws when even removing the file fails.
  */
-export function removeSalvaged(path: string, host: string, otherHosts: number): string {
+export async function removeSalvaged(path: string, host: string, otherHosts: number): Promise<string> {
   if (otherHosts > 0) {
     try {
-      const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
       if (isRecord(parsed) && isRecord(parsed.hosts)) {
         const hosts = Object.fromEntries(Object.entries(parsed.hosts).filter(([name]) => name !== host));
-        replacePrivately(path, `${JSON.stringify({ ...parsed, hosts }, null, 2)}\n`);
+        await replacePrivately(path, `${JSON.stringify({ ...parsed, hosts }, null, 2)}\n`);
         return `Removed the credentials for ${host} from ${path}; it keeps ${otherHosts} other sign-in(s) and is private again (mode 600).`;
       }
     } catch {
       // Rewriting failed: removing the whole file is what is left.
     }
   }
-  rmSync(path, { force: true });
+  await rm(path, { force: true });
   return otherHosts > 0 ? `Removed ${path} (it could not be rewritten without this sign-in; its ${otherHosts} other sign-in(s) are gone too).` : `Removed ${path}, which held only this sign-in.`;
 }
 
-function replacePrivately(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'wx', 0o600);
+async function replacePrivately(path: string, text: string): Promise<void> {
+  const temp = tempPathBeside(path);
+  const handle = await open(temp, 'wx', 0o600);
   try {
     const bytes = Buffer.from(text);
-    if (writeSync(fd, bytes) !== bytes.length) throw new Error('short write');
-    fsyncSync(fd);
-    closeSync(fd);
+    if ((await handle.write(bytes)).bytesWritten !== bytes.length) throw new Error('short write');
+    await handle.sync();
+    await handle.close();
   } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
+    await handle.close();
+    await rm(temp, { force: true });
     throw error;
   }
-  renameSync(temp, path);
+  await rename(temp, path);
 }

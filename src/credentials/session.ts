@@ -37,14 +37,17 @@ export function serverClerkClient(settings: ClerkSettings, store: CredentialStor
   const clerk: ClerkClient = new ClerkClient(settings, {
     reloadCredentials: fromStore,
     credentialsChanged: () => fileVersion(store.path) !== seen,
-    onTokenRotated: (token, previous) => {
-      try {
-        // Our own write-back is no news: no re-read before the next call for it.
-        if (store.rotate(host, previous, token)) seen = fileVersion(store.path);
-      } catch (error) {
-        log(`could not save the rotated client token to ${store.path}: ${error instanceof Error ? error.message : String(error)}`, clerk);
-      }
-    },
+    // Not awaited: the call goes on while the token is written back. The store applies this
+    // process's writes in the order asked, so rotations land in the order Clerk made them; the
+    // server waits for them before it exits (CredentialStore.settled).
+    onTokenRotated: (token, previous) =>
+      void store.rotate(host, previous, token).then(
+        (rotated) => {
+          // Our own write-back is no news: no re-read before the next call for it.
+          if (rotated) seen = fileVersion(store.path);
+        },
+        (error: unknown) => log(`could not save the rotated client token to ${store.path}: ${error instanceof Error ? error.message : String(error)}`, clerk),
+      ),
   });
   let stored: StoredCredentials | undefined;
   try {
@@ -124,6 +127,6 @@ export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, sig
     savedAt: new Date().toISOString(),
     ...(ticketSha256 ? { ticketSha256 } : {}),
   };
-  store.set(clerk.baseUrl, entry);
+  await store.set(clerk.baseUrl, entry);
   return entry;
 }

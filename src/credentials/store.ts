@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isRecord } from '../clerk/client.js';
 import { ConfigError } from '../errors.js';
 import { command } from '../invocation.js';
+import { acquireLock, LockHeldError, processIsAlive, tempPathBeside, type HeldLock } from './lock.js';
 
 /** What `login` keeps for one Frontend API host. */
 export interface StoredCredentials {
@@ -34,30 +35,40 @@ export function credentialsPath(env: Env): string {
   return join(base, 'clerk-invitations-mcp', 'credentials.json');
 }
 
-// How long a writer waits for another's lock, and when a lock whose holder cannot be told (no pid
-// in it) is deemed left by a dead process. A lock naming a dead process is taken over at once.
-const LOCK_POLL_MS = 10;
-const LOCK_STALE_MS = 2_000;
-
 // Permissions mean little on Windows; everywhere else they are what keeps the token private.
 const CHECK_MODES = process.platform !== 'win32';
+
+// A write whose lock was taken over (its holder judged stale) is applied again under a fresh lock,
+// this many times at most.
+const WRITE_ATTEMPTS = 3;
+
+// The writes this process asked for, by file: each starts when the one before it has finished, so
+// they land in the order asked (two rotations, in the order Clerk made them).
+const queues = new Map<string, Promise<void>>();
 
 /**
  * The credentials file: one entry per Frontend API host. Private (file 0600, folder 0700, owned by
  * the user), refused when it is not, and replaced atomically (temp file + rename) on every write.
+ * Writes are asynchronous (a server writes rotated tokens back while it answers other calls);
+ * reads are not, see get().
  */
 export class CredentialStore {
   constructor(readonly path: string) {}
 
-  /** The entry for `host`, if any. Throws a ConfigError when the file is unsafe or unreadable. */
+  /**
+   * The entry for `host`, if any. Throws a ConfigError when the file is unsafe or unreadable.
+   * Synchronous: the Clerk client asks for credentials through a synchronous callback before a
+   * call, the file is a few KB (in the page cache once written), and a read does not wait for the
+   * disk to flush as a write's fsync does.
+   */
   get(host: string): StoredCredentials | undefined {
     const { hosts } = this.#read();
     return Object.hasOwn(hosts, host) ? hosts[host] : undefined;
   }
 
   /** Saves (or replaces) the entry for `host`. */
-  set(host: string, credentials: StoredCredentials): void {
-    this.#update((file) => {
+  set(host: string, credentials: StoredCredentials): Promise<void> {
+    return this.#update((file) => {
       file.hosts[host] = credentials;
       return file;
     });
@@ -65,17 +76,19 @@ export class CredentialStore {
 
   /**
    * Replaces the client token of the entry for `host` after Clerk rotated `previous` into
-   * `clientToken`, if the entry still holds `previous`; true if it did. Only the current token is
-   * valid, so an entry holding the token a request was sent with is the same sign-in, one step
-   * behind: the rotation is its next step. Any other entry is newer (another process's rotation, a
-   * new login) or older than what we sent (a lost write-back), and is left alone.
+   * `clientToken`, if the entry still holds `previous`; true if it did (or holds `clientToken`
+   * already: this write, landed before its lock was taken over). Only the current token is valid,
+   * so an entry holding the token a request was sent with is the same sign-in, one step behind: the
+   * rotation is its next step. Any other entry is newer (another process's rotation, a new login)
+   * or older than what we sent (a lost write-back), and is left alone.
    */
-  rotate(host: string, previous: string | undefined, clientToken: string): boolean {
+  async rotate(host: string, previous: string | undefined, clientToken: string): Promise<boolean> {
     let rotated = false;
-    if (clientToken.trim() === '') return false;
-    this.#update((file) => {
+    if (clientToken.trim() === '' || previous === clientToken) return false;
+    await this.#update((file) => {
       const entry = Object.hasOwn(file.hosts, host) ? file.hosts[host] : undefined;
-      if (!entry || entry.clientToken !== previous || previous === clientToken) return undefined;
+      rotated = entry?.clientToken === clientToken;
+      if (!entry || entry.clientToken !== previous) return undefined;
       file.hosts[host] = { ...entry, clientToken };
       rotated = true;
       return file;
@@ -84,61 +97,60 @@ export class CredentialStore {
   }
 
   /** Removes the entry for `host`; true if there was one. */
-  delete(host: string): boolean {
+  async delete(host: string): Promise<boolean> {
     let found = false;
-    this.#update((file) => {
-      found = Object.hasOwn(file.hosts, host);
-      return found ? { version: 1, hosts: Object.fromEntries(Object.entries(file.hosts).filter(([name]) => name !== host)) } : undefined;
+    await this.#update((file) => {
+      // `||`: a second application (after a lock taken over) finds the entry gone by the first.
+      found ||= Object.hasOwn(file.hosts, host);
+      return Object.hasOwn(file.hosts, host) ? { version: 1, hosts: Object.fromEntries(Object.entries(file.hosts).filter(([name]) => name !== host)) } : undefined;
     });
     return found;
+  }
+
+  /** Settles once the writes this process has asked for on this file have finished (each reports its own outcome). */
+  settled(): Promise<void> {
+    return queues.get(resolve(this.path)) ?? Promise.resolve();
   }
 
   /**
    * Read, change, replace, under a lock file: a server writing back a rotated token and a `login`
    * in a terminal must not each write the file as it was before the other's change.
-   * `change` returns the new contents, or undefined for no change.
+   * `change` returns the new contents, or undefined for no change; it may be applied again, to the
+   * file as it is then, when the lock was taken over while the write landed.
    */
-  #update(change: (file: StoreFile) => StoreFile | undefined): void {
-    const dir = dirname(this.path);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.#checkDirectory(dir);
-    const lock = `${this.path}.lock`;
-    const fd = this.#lock(lock);
-    try {
-      const next = change(this.#read());
-      if (next) {
-        this.#removeOrphanedTemps(dir);
-        this.#write(next);
-      }
-    } finally {
-      closeSync(fd);
-      rmSync(lock, { force: true });
-    }
+  #update(change: (file: StoreFile) => StoreFile | undefined): Promise<void> {
+    const key = resolve(this.path);
+    const write = (queues.get(key) ?? Promise.resolve()).then(() => this.#applyUnderLock(change));
+    // Each caller gets its own outcome; the next write waits for this one either way.
+    const done = write.catch(() => undefined);
+    queues.set(key, done);
+    void done.then(() => queues.get(key) === done && queues.delete(key));
+    return write;
   }
 
-  /** Creates the lock file holding this process's pid, so that a waiter can tell when its holder has died. */
-  #lock(lock: string): number {
-    for (let waited = 0; ; waited += LOCK_POLL_MS) {
-      let fd: number;
+  async #applyUnderLock(change: (file: StoreFile) => StoreFile | undefined): Promise<void> {
+    const dir = dirname(this.path);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    this.#checkDirectory(dir, await stat(dir));
+    for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+      const lock = await this.#lock();
       try {
-        fd = openSync(lock, 'wx', 0o600);
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'EEXIST') throw new ConfigError(`Cannot lock the credentials file ${this.path}: ${reason(error)}`);
-        // A lock whose holder is gone (killed mid-write) is taken over at once; one whose pid is
-        // not written yet, after a while: none is held that long. Two waiters taking over the same
-        // dead lock at the same instant can both proceed; the lock's redesign closes that.
-        if (waited >= LOCK_STALE_MS || lockHolderIsGone(lock)) rmSync(lock, { force: true });
-        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_POLL_MS);
-        continue;
+        const next = change(await this.#readNow());
+        if (!next) return;
+        await this.#removeOrphanedTemps(dir);
+        if (await this.#write(next, lock)) return;
+      } finally {
+        await lock.release();
       }
-      try {
-        writeSync(fd, `${process.pid}\n`);
-        return fd;
-      } catch (error) {
-        closeSync(fd);
-        rmSync(lock, { force: true });
-        throw new ConfigError(`Cannot lock the credentials file ${this.path}: ${reason(error)}`);
-      }
+    }
+    throw new ConfigError(`Could not save the credentials file ${this.path}: other processes took its lock over (as stale) ${WRITE_ATTEMPTS} times while it was written, so it may or may not hold this change. Try again.`);
+  }
+
+  async #lock(): Promise<HeldLock> {
+    try {
+      return await acquireLock(`${this.path}.lock`);
+    } catch (error) {
+      throw new ConfigError(`Cannot lock the credentials file ${this.path}: ${reason(error)}${error instanceof LockHeldError ? `; nothing was written. If no ${command('login')} or server is writing it, remove ${this.path}.lock.` : ''}`, { cause: error });
     }
   }
 
@@ -147,18 +159,52 @@ export class CredentialStore {
     try {
       stats = lstatSync(this.path);
     } catch (error) {
-      if (isNotFound(error)) return { version: 1, hosts: Object.create(null) as Record<string, StoredCredentials> };
-      throw new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
+      return this.#absent(error);
     }
     if (!stats.isFile()) throw new ConfigError(damaged(this.path, 'not a regular file'));
-    this.#checkDirectory(dirname(this.path));
+    const dir = dirname(this.path);
+    this.#checkDirectory(dir, statSync(dir));
     this.#checkPrivate(this.path, stats, 0o600);
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
-      throw new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
+      throw this.#unreadable(error);
     }
+    return this.#parse(text);
+  }
+
+  /** #read, without blocking: for writes, under the lock. */
+  async #readNow(): Promise<StoreFile> {
+    let stats: Stats;
+    try {
+      stats = await lstat(this.path);
+    } catch (error) {
+      return this.#absent(error);
+    }
+    if (!stats.isFile()) throw new ConfigError(damaged(this.path, 'not a regular file'));
+    const dir = dirname(this.path);
+    this.#checkDirectory(dir, await stat(dir));
+    this.#checkPrivate(this.path, stats, 0o600);
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      throw this.#unreadable(error);
+    }
+    return this.#parse(text);
+  }
+
+  #absent(error: unknown): StoreFile {
+    if (isNotFound(error)) return { version: 1, hosts: Object.create(null) as Record<string, StoredCredentials> };
+    throw this.#unreadable(error);
+  }
+
+  #unreadable(error: unknown): ConfigError {
+    return new ConfigError(`Cannot read the credentials file ${this.path}: ${reason(error)}`);
+  }
+
+  #parse(text: string): StoreFile {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -184,80 +230,64 @@ export class CredentialStore {
     }
   }
 
-  /** The folder, followed if it is a link (dotfile managers link it): a private directory of the user's. */
-  #checkDirectory(dir: string): void {
-    const stats = statSync(dir);
+  /** The folder (`stats` followed if it is a link: dotfile managers link it): a private directory of the user's. */
+  #checkDirectory(dir: string, stats: Stats): void {
     if (!stats.isDirectory()) throw new ConfigError(`${dir} is not a directory: remove it and run ${command('login')} again.`);
     this.#checkPrivate(dir, stats, 0o700);
   }
 
   /** Temp files of writers killed mid-write (their pid is in the name): each may hold a client token. */
-  #removeOrphanedTemps(dir: string): void {
+  async #removeOrphanedTemps(dir: string): Promise<void> {
     const prefix = `${basename(this.path)}.`;
-    for (const name of readdirSync(dir)) {
+    for (const name of await readdir(dir)) {
       const pid = name.startsWith(prefix) ? TEMP_SUFFIX.exec(name.slice(prefix.length))?.[1] : undefined;
-      if (pid !== undefined && !writerIsAlive(Number(pid))) rmSync(join(dir, name), { force: true });
+      if (pid !== undefined && !processIsAlive(Number(pid))) await rm(join(dir, name), { force: true });
     }
   }
 
-  #write(file: StoreFile): void {
+  /** Replaces the file with `file`, if `lock` is still ours when it lands; false if it was not (taken over). */
+  async #write(file: StoreFile, lock: HeldLock): Promise<boolean> {
     const data = Buffer.from(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
     // Written beside the target then renamed over it: a crash leaves the old file or the new one,
     // never half. On any failure the temp file goes (it holds tokens) and the old file stays.
-    const temp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    // Not write-file-atomic: it names temp files by a hash, so a dead writer's could not be told
+    // by its pid and removed (see #removeOrphanedTemps), and its current major needs Node 22.
+    const temp = tempPathBeside(this.path);
     try {
-      const fd = openSync(temp, 'wx', 0o600);
+      const handle = await open(temp, 'wx', 0o600);
       try {
-        writeAll(fd, data);
-        fsyncSync(fd);
+        await writeAll(handle, data);
+        await handle.sync();
       } finally {
-        closeSync(fd);
+        await handle.close();
       }
-      renameSync(temp, this.path);
+      // Its new holder may be reading the file: this write must not land over its change.
+      if (!(await lock.owns())) {
+        await rm(temp, { force: true });
+        return false;
+      }
+      await rename(temp, this.path);
     } catch (error) {
-      rmSync(temp, { force: true });
+      await rm(temp, { force: true });
       throw new ConfigError(`Could not save the credentials file ${this.path} (${reason(error)}); it was left as it was. Make room on the disk if it is full, then try again.`, { cause: error });
     }
+    // Taken over while it landed: the new holder may have read the file before it and will write
+    // over it. The change is applied again, under a fresh lock.
+    return lock.owns();
   }
 }
 
-// `<pid>.<8 hex>.tmp`, after the credentials file's name: how #write names its temp files.
-const TEMP_SUFFIX = /^(\d+)\.[0-9a-f]{8}\.tmp$/;
+// `<pid>.<8 hex>.tmp` after the credentials file's name: its temp files; `lock.<pid>.<8 hex>.tmp`:
+// a lock set aside to be removed (see removeIfSame in lock.ts).
+const TEMP_SUFFIX = /^(?:lock\.)?(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** Writes all of `data`: a write can be short (a full disk, a file size limit), and the rest must follow or fail. */
-function writeAll(fd: number, data: Buffer): void {
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
   for (let done = 0; done < data.length; ) {
-    const written = writeSync(fd, data, done, data.length - done);
-    if (written <= 0) throw new Error(`only ${done} of ${data.length} bytes could be written`);
-    done += written;
+    const { bytesWritten } = await handle.write(data, done, data.length - done);
+    if (bytesWritten <= 0) throw new Error(`only ${done} of ${data.length} bytes could be written`);
+    done += bytesWritten;
   }
-}
-
-/**
- * Whether `pid` may still be writing. Writes are synchronous, so a file or lock bearing this
- * process's own pid while it is in #update is a leftover of an earlier process given the same pid.
- */
-function writerIsAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, another user's.
-    return (error as { code?: unknown }).code !== 'ESRCH';
-  }
-}
-
-/** True if the lock names a process that no longer runs; false while it cannot tell (no pid yet, or the lock is gone). */
-function lockHolderIsGone(lock: string): boolean {
-  let text: string;
-  try {
-    text = readFileSync(lock, 'utf8');
-  } catch {
-    return false;
-  }
-  const pid = Number(text.trim());
-  return text.trim() !== '' && Number.isSafeInteger(pid) && pid > 0 && !writerIsAlive(pid);
 }
 
 /** The entries of a parsed credentials file, or what is wrong with it. */
