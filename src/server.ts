@@ -5,7 +5,7 @@ import { serverInstructions } from './instructions.js';
 import { LazyJsonSchemaValidator } from './json-schema-validator.js';
 import { registerOrganizationsResource } from './resources/organizations.js';
 import { CONFIRM_TIMEOUT_MS } from './tools/confirm.js';
-import { confirmationStates } from './tools/confirm-step.js';
+import { ConfirmationStates } from './tools/confirm-step.js';
 import { registerTools, type ConfirmOptions } from './tools/register.js';
 import { VERSION } from './version.js';
 
@@ -22,7 +22,7 @@ export interface ServerOptions extends ConfirmOptions {
  */
 export function createServer({ capability, clerk, ...confirm }: ServerOptions): McpServer {
   const timeoutMs = confirm.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
-  const states = confirmationStates(timeoutMs);
+  const states = new ConfirmationStates(timeoutMs);
   const server = new McpServer(
     { name: 'clerk-invitations-mcp', title: capability.label, version: VERSION },
     {

@@ -160,6 +160,16 @@ describe('confirmation state in the 2026-07-28 era (in process: the SDK stdio en
     expect(writes()).toEqual(['POST /v1/organizations/org_1/invitations/orginv_9/revoke']);
   });
 
+  it('acts on one yes once: the same state and answer sent again send nothing', async () => {
+    const lines = await serveInProcess();
+    const args = { organization_id: 'org_1', invitation_id: 'orginv_9' };
+    const state = (await call(lines, REVOKE, args)).result?.requestState;
+    expect((await call(lines, REVOKE, args, { requestState: state, inputResponses: YES })).result?.isError).toBeFalsy();
+    const replayed = await call(lines, REVOKE, args, { requestState: state, inputResponses: YES });
+    expect(replayed.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('already acted on (each yes sends once)') }] });
+    expect(writes()).toEqual(['POST /v1/organizations/org_1/invitations/orginv_9/revoke']);
+  });
+
   it('binds the state to the exact arguments, whatever their key order', async () => {
     const lines = await serveInProcess();
     const state = (await call(lines, REVOKE, { organization_id: 'org_1', invitation_id: 'orginv_9' })).result?.requestState;

@@ -15,6 +15,8 @@ import { isRecord } from '../clerk/client.js';
 
 /** The state a question carries through the client: which call it asked about. */
 export interface ConfirmationState {
+  /** This question, among all asked: a yes to it sends once. */
+  readonly question: string;
   readonly tool: string;
   /** SHA-256 of the call's arguments (canonical JSON): a yes holds for exactly these. */
   readonly args: string;
@@ -23,10 +25,36 @@ export interface ConfirmationState {
 // One key per process, never stored: a state is only good in the process that asked (stdio: one
 // client, one process), and a restart voids every question still open.
 const STATE_KEY = randomBytes(32);
+// Questions whose yes was acted on, with when their state expires (then it is refused anyway).
+const ANSWERED = new Map<string, number>();
 
-/** Signs and checks confirmation states (HMAC-SHA256, valid for `timeoutMs`, at least 1 s). */
-export function confirmationStates(timeoutMs: number): RequestStateCodec<ConfirmationState> {
-  return createRequestStateCodec<ConfirmationState>({ key: STATE_KEY, ttlSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+/** Signs and checks confirmation states (HMAC-SHA256, valid for `timeoutMs`, at least 1 s), and remembers the yeses acted on. */
+export class ConfirmationStates {
+  readonly #codec: RequestStateCodec<ConfirmationState>;
+  readonly #ttlMs: number;
+
+  constructor(timeoutMs: number) {
+    const ttlSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    this.#codec = createRequestStateCodec<ConfirmationState>({ key: STATE_KEY, ttlSeconds });
+    this.#ttlMs = ttlSeconds * 1000;
+  }
+
+  /** For `ServerOptions.requestState.verify`: throws unless signed by this process and not expired. */
+  readonly verify = (state: string, ctx: ServerContext): Promise<ConfirmationState> => this.#codec.verify(state, ctx);
+
+  mint(call: Omit<ConfirmationState, 'question'>): Promise<string> {
+    return this.#codec.mint({ question: randomBytes(16).toString('base64url'), ...call });
+  }
+
+  /** Records that the yes to `question` is acted on; false when it already was (a replay). */
+  use(question: string): boolean {
+    const now = Date.now();
+    for (const [answered, expires] of ANSWERED) if (expires < now) ANSWERED.delete(answered);
+    if (ANSWERED.has(question)) return false;
+    // Kept a little past the state's own expiry, which is counted in whole seconds.
+    ANSWERED.set(question, now + this.#ttlMs + 1_000);
+    return true;
+  }
 }
 
 /** What to do with a call that needs consent. */
@@ -54,11 +82,11 @@ const confirmSchema = (): ElicitRequestFormParams['requestedSchema'] => ({
  * entry returns the question (`input_required`, with a signed state bound to the tool and its
  * arguments); a 2026-07-28 client asks the person and calls again with the answer, and for a
  * 2025-era client the SDK asks through elicitation/create and re-enters. Only an explicit yes,
- * under a state this process signed for this very call, lets it go. Clients that cannot be asked
+ * under a state this process signed for this very call, lets it go, once. Clients that cannot be asked
  * (no form elicitation declared) are not: the tool's annotations already warn them. When nothing is
  * known of the client (no successful initialize), nothing is run.
  */
-export async function confirmStep(server: McpServer, ctx: ServerContext, states: RequestStateCodec<ConfirmationState>, call: PendingCall): Promise<ConfirmStep> {
+export async function confirmStep(server: McpServer, ctx: ServerContext, states: ConfirmationStates, call: PendingCall): Promise<ConfirmStep> {
   const capabilities = clientCapabilities(server, ctx);
   if (!capabilities) return { kind: 'refused', why: "the client's capabilities are unknown (no successful initialize), so the user could not be asked to confirm" };
   if (!canBeAsked(capabilities)) return { kind: 'go' };
@@ -70,7 +98,7 @@ export async function confirmStep(server: McpServer, ctx: ServerContext, states:
     const requestState = await states.mint({ tool: call.tool, args: digest });
     return { kind: 'ask', result: inputRequired({ inputRequests: { confirm: inputRequired.elicit({ mode: 'form', message, requestedSchema: confirmSchema() }) }, requestState }) };
   }
-  if (!isRecord(state) || state.tool !== call.tool || state.args !== digest) {
+  if (!isRecord(state) || typeof state.question !== 'string' || state.tool !== call.tool || state.args !== digest) {
     return { kind: 'refused', why: 'the confirmation that came back was given for another call (another tool or other arguments)' };
   }
   if (ctx.mcpReq.signal.aborted) return { kind: 'refused', why: 'the call was cancelled while waiting for confirmation' };
@@ -78,7 +106,9 @@ export async function confirmStep(server: McpServer, ctx: ServerContext, states:
   if (answer.kind !== 'elicit') return { kind: 'refused', why: 'no answer to the confirmation came back' };
   switch (answer.action) {
     case 'accept':
-      return answer.content?.confirm === true ? { kind: 'go' } : { kind: 'refused', why: 'the user did not confirm' };
+      if (answer.content?.confirm !== true) return { kind: 'refused', why: 'the user did not confirm' };
+      // One yes, one request: the same state and answer sent again are not a new yes.
+      return states.use(state.question) ? { kind: 'go' } : { kind: 'refused', why: 'this confirmation was already acted on (each yes sends once): ask again' };
     case 'decline':
       return { kind: 'refused', why: 'the user declined' };
     case 'cancel':

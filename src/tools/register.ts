@@ -1,4 +1,4 @@
-import type { CallToolResult, InputRequiredResult, McpServer, RequestStateCodec } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
 import type { Capability, OperationSpec } from '../capability/model.js';
 import { inputSchema, outputSchema } from '../capability/schema.js';
 import { isRecord, type ClerkClient, type ClerkRequest, type QueryValue } from '../clerk/client.js';
@@ -7,7 +7,7 @@ import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
 import { annotationsFor } from './annotations.js';
 import { confirmationMessage, confirmationReason, lookUpQuestionContext } from './confirm.js';
-import { confirmStep, type ConfirmationState } from './confirm-step.js';
+import { confirmStep, type ConfirmationStates } from './confirm-step.js';
 
 /** How tools that destroy or create in bulk ask for consent. */
 export interface ConfirmOptions {
@@ -19,7 +19,7 @@ export interface ConfirmOptions {
 
 /** What the tools need to ask: the server's signer of confirmation states. */
 interface ToolOptions extends ConfirmOptions {
-  readonly states: RequestStateCodec<ConfirmationState>;
+  readonly states: ConfirmationStates;
 }
 
 /** Registers one MCP tool per capability operation. */
