@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
-import { freshConfig, runCli } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, freshConfig, runCli } from './helpers/cli.js';
 import { startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 
 let sandbox: Sandbox;
@@ -109,6 +110,28 @@ describe('login again', () => {
     expect(now.clientToken).not.toBe(clientToken);
     expect(await statusWith(now.clientToken, now.sessionId)).toBe(200);
     expect(run.stdout + run.stderr).not.toContain(clientToken);
+  });
+});
+
+describe('login again while a server rotates the stored token', () => {
+  it('ends the replaced sign-in with its latest token, read when the new one is saved', async () => {
+    const { env, store, clientToken, sessionId } = await signedIn();
+    // `--ticket -` waits for the ticket on stdin: meanwhile a server's write rotates the stored token.
+    const child = spawn(process.execPath, [BIN, 'login', ...at(), '--ticket', '-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await expect.poll(() => stderr).toContain('Signing in to');
+    const url = `${sandbox.url}/v1/organizations/org_sandbox/invitations?_is_native=1&_clerk_session_id=${sessionId}`;
+    const create = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${clientToken}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'email_address=late%40example.com&role=org%3Amember' });
+    expect(create.status).toBe(200);
+    const rotated = (create.headers.get('authorization') ?? '').replace(/^Bearer /, '');
+    expect(rotated).not.toBe(clientToken);
+    expect(await store.rotate(sandbox.url, clientToken, rotated)).toBe(true);
+    child.stdin.end(`${sandbox.issueSignInTicket()}\n`);
+    expect(await exited).toBe(0);
+    expect(stderr).toContain("Ended the previous sign-in's session at Clerk.");
+    expect(await statusWith(rotated, sessionId)).toBe(401);
   });
 });
 

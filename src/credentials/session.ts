@@ -89,7 +89,7 @@ async function exchangeTicketAtStart(settings: ClerkSettings, clerk: ClerkClient
     // A client of its own: the server's waits for this task, so it cannot be the one doing it. The
     // sign-in starts a new Clerk client, which has none of CLERK_SESSION_ID's sessions.
     const exchange = new ClerkClient({ ...settings, sessionId: undefined });
-    const saved = await saveSignIn(exchange, store, await signInWithTicket(exchange, ticket), sha256(ticket));
+    const { saved } = await saveSignIn(exchange, store, await signInWithTicket(exchange, ticket), sha256(ticket));
     clerk.useCredentials({ clientToken: saved.clientToken, sessionId: settings.sessionId ?? saved.sessionId });
     log(`signed in with CLERK_SIGN_IN_TICKET; credentials saved to ${store.path}`);
   } catch (error) {
@@ -125,8 +125,12 @@ export async function signInWithTicket(clerk: ClerkClient, ticket: string): Prom
   return signIn;
 }
 
-/** After a completed sign-in: looks up its user and saves the client token and session for the host. */
-export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, signIn: SignIn, ticketSha256?: string): Promise<StoredCredentials> {
+/**
+ * After a completed sign-in: looks up its user and saves the client token and session for the
+ * host. `replaced` is the entry the file held when it was written (read under its lock): the
+ * sign-in this one replaces, with its latest token.
+ */
+export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, signIn: SignIn, ticketSha256?: string): Promise<{ saved: StoredCredentials; replaced: StoredCredentials | undefined }> {
   const sessionId = signIn.createdSessionId;
   const clientToken = clerk.clientToken;
   if (!sessionId || !clientToken) throw new Error('Clerk completed the sign-in without a session or a client token');
@@ -141,6 +145,6 @@ export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, sig
     savedAt: new Date().toISOString(),
     ...(ticketSha256 ? { ticketSha256 } : {}),
   };
-  await store.set(clerk.baseUrl, entry);
-  return entry;
+  const replaced = await store.set(clerk.baseUrl, entry);
+  return { saved: entry, replaced };
 }

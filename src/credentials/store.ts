@@ -66,12 +66,16 @@ export class CredentialStore {
     return Object.hasOwn(hosts, host) ? hosts[host] : undefined;
   }
 
-  /** Saves (or replaces) the entry for `host`. */
-  set(host: string, credentials: StoredCredentials): Promise<void> {
-    return this.#update((file) => {
+  /** Saves (or replaces) the entry for `host`; resolves with the entry it replaced, as read under the lock. */
+  async set(host: string, credentials: StoredCredentials): Promise<StoredCredentials | undefined> {
+    let replaced: StoredCredentials | undefined;
+    await this.#update((file) => {
+      // The last application is the one that lands (a lock taken over re-applies the change).
+      replaced = Object.hasOwn(file.hosts, host) ? file.hosts[host] : undefined;
       file.hosts[host] = credentials;
       return file;
     });
+    return replaced;
   }
 
   /**
