@@ -65,6 +65,29 @@ describe('logout with a credentials file the store refuses', () => {
     expect(statSync(store.path).mode & 0o777).toBe(0o600);
   });
 
+  it('when the file cannot be rewritten, ends the session but keeps the other hosts\' sign-ins, and says what to do', async () => {
+    const { env, store, clientToken, sessionId } = await signedIn();
+    // Other hosts' entries large enough that the rewrite crosses a 4 KiB file-size limit.
+    const others = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`https://clerk.other${i}.example`, { clientToken: `other-host-token-${i}`.padEnd(150, 'x'), sessionId: 'sess_other', userId: 'user_other', email: null, savedAt: '' }]));
+    const text = JSON.stringify({ version: 1, hosts: { [sandbox.url]: { clientToken }, ...others } });
+    writeFileSync(store.path, text, { mode: 0o644 });
+    chmodSync(store.path, 0o644);
+    // A real failed write: a file-size limit, with SIGXFSZ ignored so the write fails with EFBIG.
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('bash', ['-c', 'trap "" XFSZ; ulimit -f 4; exec "$0" "$@"', process.execPath, BIN, 'logout', ...at()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.stdout).toContain(`Signed out of ${sandbox.url}: Clerk ended the session.`);
+    expect(await statusWith(clientToken, sessionId)).toBe(401);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the file was left as it is, with its other sign-ins`);
+    expect(readFileSync(store.path, 'utf8')).toBe(text);
+  });
+
   it('unparseable: says exactly why no session could be ended, leaves the file, and fails', async () => {
     const { env, store } = await signedIn();
     const damaged = readFileSync(store.path, 'utf8').slice(0, 40);
