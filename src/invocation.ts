@@ -3,8 +3,11 @@ import { basename, isAbsolute, relative } from 'node:path';
 /** What the package's bin is called once installed (npx, npm i -g, a node_modules/.bin link). */
 export const BIN_NAME = 'clerk-invitations-mcp';
 
-// Quoted for a POSIX shell when needed, so that a path with spaces still pastes as one word.
-const shellWord = (word: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+/** Quoted for a POSIX shell, so that a path with spaces or quotes pastes as one word. */
+export const shellQuoted = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+
+// Quoted only when needed: a plain path reads better bare.
+const shellWord = (word: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : shellQuoted(word));
 
 /**
  * The command a person types to run this program again, as it was started this time, so that a

@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
-import { freshConfig, runCli } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, freshConfig, runCli } from './helpers/cli.js';
 import { startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 
 let sandbox: Sandbox;
@@ -64,6 +65,29 @@ describe('logout with a credentials file the store refuses', () => {
     expect(statSync(store.path).mode & 0o777).toBe(0o600);
   });
 
+  it('when the file cannot be rewritten, ends the session but keeps the other hosts\' sign-ins, and says what to do', async () => {
+    const { env, store, clientToken, sessionId } = await signedIn();
+    // Other hosts' entries large enough that the rewrite crosses a 4 KiB file-size limit.
+    const others = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`https://clerk.other${i}.example`, { clientToken: `other-host-token-${i}`.padEnd(150, 'x'), sessionId: 'sess_other', userId: 'user_other', email: null, savedAt: '' }]));
+    const text = JSON.stringify({ version: 1, hosts: { [sandbox.url]: { clientToken }, ...others } });
+    writeFileSync(store.path, text, { mode: 0o644 });
+    chmodSync(store.path, 0o644);
+    // A real failed write: a file-size limit, with SIGXFSZ ignored so the write fails with EFBIG.
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('bash', ['-c', 'trap "" XFSZ; ulimit -f 4; exec "$0" "$@"', process.execPath, BIN, 'logout', ...at()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.stdout).toContain(`Signed out of ${sandbox.url}: Clerk ended the session.`);
+    expect(await statusWith(clientToken, sessionId)).toBe(401);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the file was left as it is, with its other sign-ins`);
+    expect(readFileSync(store.path, 'utf8')).toBe(text);
+  });
+
   it('unparseable: says exactly why no session could be ended, leaves the file, and fails', async () => {
     const { env, store } = await signedIn();
     const damaged = readFileSync(store.path, 'utf8').slice(0, 40);
@@ -109,6 +133,28 @@ describe('login again', () => {
     expect(now.clientToken).not.toBe(clientToken);
     expect(await statusWith(now.clientToken, now.sessionId)).toBe(200);
     expect(run.stdout + run.stderr).not.toContain(clientToken);
+  });
+});
+
+describe('login again while a server rotates the stored token', () => {
+  it('ends the replaced sign-in with its latest token, read when the new one is saved', async () => {
+    const { env, store, clientToken, sessionId } = await signedIn();
+    // `--ticket -` waits for the ticket on stdin: meanwhile a server's write rotates the stored token.
+    const child = spawn(process.execPath, [BIN, 'login', ...at(), '--ticket', '-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await expect.poll(() => stderr).toContain('Signing in to');
+    const url = `${sandbox.url}/v1/organizations/org_sandbox/invitations?_is_native=1&_clerk_session_id=${sessionId}`;
+    const create = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${clientToken}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'email_address=late%40example.com&role=org%3Amember' });
+    expect(create.status).toBe(200);
+    const rotated = (create.headers.get('authorization') ?? '').replace(/^Bearer /, '');
+    expect(rotated).not.toBe(clientToken);
+    expect(await store.rotate(sandbox.url, clientToken, rotated)).toBe(true);
+    child.stdin.end(`${sandbox.issueSignInTicket()}\n`);
+    expect(await exited).toBe(0);
+    expect(stderr).toContain("Ended the previous sign-in's session at Clerk.");
+    expect(await statusWith(rotated, sessionId)).toBe(401);
   });
 });
 

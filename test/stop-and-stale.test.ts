@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,3 +99,28 @@ describe('after stop(), nothing more is sent to Clerk', () => {
     expect(text(result)).not.toContain('may have');
   });
 });
+
+describe('a rotation whose write-back failed', () => {
+  it('does not leave the file behind for good: the next rotation is written over the token the file still holds', async () => {
+    let n = 0;
+    const { store, fake, connected, clerk } = await serve((request) => {
+      if (request.method !== 'POST') return { json: envelopeFor({ data: [], total_count: 0 }, 'client_old_login') };
+      n += 1;
+      return { json: envelopeFor(invitation(), 'client_old_login'), headers: { authorization: `Bearer ${clientJwt('client_old_login', n)}` } };
+    });
+    // The first write-back fails: the credentials file is, for a moment, a folder.
+    renameSync(store.path, `${store.path}.aside`);
+    mkdirSync(store.path);
+    expect((await connected.call('createOrganizationInvitations', CREATE)).isError).toBeFalsy();
+    await store.settled();
+    rmdirSync(store.path);
+    renameSync(`${store.path}.aside`, store.path);
+    expect(store.get(fake.url)?.clientToken).toBe(T0);
+    // The next rotation (1 → 2) is written over T0, which the file still holds.
+    expect((await connected.call('createOrganizationInvitations', { ...CREATE, email_address: 'b@example.com' })).isError).toBeFalsy();
+    await store.settled();
+    expect(clerk.clientToken).toBe(clientJwt('client_old_login', 2));
+    expect(store.get(fake.url)?.clientToken).toBe(clientJwt('client_old_login', 2));
+  });
+});
+

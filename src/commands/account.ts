@@ -6,7 +6,7 @@ import { removeSalvaged, salvageEntry } from '../credentials/salvage.js';
 import { serverClerkClient } from '../credentials/session.js';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
-import { command } from '../invocation.js';
+import { command, shellQuoted } from '../invocation.js';
 import { printable } from './printable.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -75,7 +75,7 @@ async function logoutFromRefusedFile(settings: ClerkSettings, path: string, refu
   const host = settings.baseUrl;
   const salvaged = salvageEntry(path, host);
   if (salvaged.kind === 'unreadable') {
-    throw new CommandError(`logout could not read a client token for ${host} from ${path} (${salvaged.reason}), so no session was ended at Clerk; the file was left as it is. Remove it with: rm '${path}'`);
+    throw new CommandError(`logout could not read a client token for ${host} from ${path} (${salvaged.reason}), so no session was ended at Clerk; the file was left as it is. Remove it with: rm ${shellQuoted(path)}`);
   }
   if (salvaged.kind === 'no-entry') {
     say(`Not signed in to ${host}: ${path} holds no sign-in for it. That file has a problem, though: ${refusal}`);
@@ -86,7 +86,8 @@ async function logoutFromRefusedFile(settings: ClerkSettings, path: string, refu
   try {
     say(await removeSalvaged(path, host, salvaged.otherHosts));
   } catch (error) {
-    throw new CommandError(`logout could not remove ${path} (${error instanceof Error ? error.message : String(error)}): delete it by hand: rm '${path}'`, 1, { cause: error });
+    // The session is ended; the file still holds other hosts' sign-ins, which must not go with it.
+    throw new CommandError(`logout ended the session but could not remove the entry for ${host} from ${path} (${error instanceof Error ? error.message : String(error)}); the file was left as it is, with its other sign-ins. Its token for ${host} no longer works: remove that entry by hand, or the whole file (rm ${shellQuoted(path)}) and sign in again to the others.`, 1, { cause: error });
   }
 }
 

@@ -44,19 +44,21 @@ export async function login(options: LoginOptions, terminal: Prompter): Promise<
   const settings = settingsFromEnv({ ...options.env, CLERK_CLIENT_TOKEN: undefined, CLERK_SESSION_ID: undefined });
   const store = new CredentialStore(credentialsPath(options.env));
   // An unsafe credentials file is reported before anyone types a password.
-  const replaced = store.get(settings.baseUrl);
+  store.get(settings.baseUrl);
   const clerk = new ClerkClient(settings);
   io.say(`Signing in to ${settings.baseUrl}`);
   for (const line of prerequisites()) io.say(line);
   let saved: StoredCredentials;
+  // The sign-in this one replaces, as the file held it when this one was saved (its latest token).
+  let replaced: StoredCredentials | undefined;
   try {
     if (options.ticket) {
       // `--ticket -`: read from stdin, so that the token is in no process list or shell history.
       const ticket = options.ticket === '-' ? (await io.askSecret('Sign-in token: ')).trim() : options.ticket;
       if (!ticket) throw new CommandError('login failed: no sign-in token given.');
-      saved = await saveSignIn(clerk, store, await signInWithTicket(clerk, ticket));
+      ({ saved, replaced } = await saveSignIn(clerk, store, await signInWithTicket(clerk, ticket)));
     } else {
-      saved = await saveSignIn(clerk, store, await interactiveSignIn(clerk, io, options.identifier));
+      ({ saved, replaced } = await saveSignIn(clerk, store, await interactiveSignIn(clerk, io, options.identifier)));
     }
   } catch (error) {
     // Some carry what Clerk sent (a sign-in status, factor names).
@@ -73,7 +75,9 @@ export async function login(options: LoginOptions, terminal: Prompter): Promise<
 /** The sign-in this login replaced in the file is ended at Clerk, best effort: no token of it is left anywhere. */
 function describeReplaced(ending: SessionEnding): string {
   if (ending.kind === 'ended') return 'Ended the previous sign-in\'s session at Clerk.';
-  if (ending.kind === 'already-ended') return 'The previous sign-in\'s session had already ended.';
+  // Clerk no longer knows the token: the session had ended, or a running server rotated the token
+  // after it was saved (then only that server holds the latest one).
+  if (ending.kind === 'already-ended') return 'Clerk no longer knows the previous sign-in\'s token: its session had already ended (or a running server had just rotated it; then it ends when it expires).';
   return `Warning: could not end the previous sign-in's session at Clerk (${ending.why}); it stays valid until it expires or is revoked in the Clerk Dashboard.`;
 }
 

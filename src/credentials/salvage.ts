@@ -4,9 +4,9 @@
  * most wants the token in it ended; so it is read anyway, and the entry removed.
  */
 import { lstatSync, readFileSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { isRecord } from '../clerk/client.js';
-import { tempPathBeside } from './lock.js';
+import { writePrivateTemp } from './private-file.js';
 
 /** What a refused file yields for one host. */
 export type Salvaged =
@@ -40,38 +40,24 @@ export function salvageEntry(path: string, host: string): Salvaged {
 
 /**
  * Removes the entry for `host`: the other hosts' entries are written back as they were, privately
- * (0600, temp file and rename); with none left, or when the file cannot be rewritten, the whole
- * file goes. Says what it did; throws when even removing the file fails.
+ * (0600, temp file and rename, as the store writes); with none left, the whole file goes. Says what
+ * it did; throws, leaving the file as it was, when it cannot be rewritten: the other hosts' sign-ins
+ * are never dropped to get rid of this one.
  */
 export async function removeSalvaged(path: string, host: string, otherHosts: number): Promise<string> {
-  if (otherHosts > 0) {
-    try {
-      const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-      if (isRecord(parsed) && isRecord(parsed.hosts)) {
-        const hosts = Object.fromEntries(Object.entries(parsed.hosts).filter(([name]) => name !== host));
-        await replacePrivately(path, `${JSON.stringify({ ...parsed, hosts }, null, 2)}\n`);
-        return `Removed the credentials for ${host} from ${path}; it keeps ${otherHosts} other sign-in(s) and is private again (mode 600).`;
-      }
-    } catch {
-      // Rewriting failed: removing the whole file is what is left.
-    }
+  if (otherHosts === 0) {
+    await rm(path, { force: true });
+    return `Removed ${path}, which held only this sign-in.`;
   }
-  await rm(path, { force: true });
-  return otherHosts > 0 ? `Removed ${path} (it could not be rewritten without this sign-in; its ${otherHosts} other sign-in(s) are gone too).` : `Removed ${path}, which held only this sign-in.`;
-}
-
-async function replacePrivately(path: string, text: string): Promise<void> {
-  const temp = tempPathBeside(path);
-  const handle = await open(temp, 'wx', 0o600);
+  const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+  if (!isRecord(parsed) || !isRecord(parsed.hosts)) throw new Error('it no longer has a "hosts" object');
+  const hosts = Object.fromEntries(Object.entries(parsed.hosts).filter(([name]) => name !== host));
+  const temp = await writePrivateTemp(path, Buffer.from(`${JSON.stringify({ ...parsed, hosts }, null, 2)}\n`, 'utf8'));
   try {
-    const bytes = Buffer.from(text);
-    if ((await handle.write(bytes)).bytesWritten !== bytes.length) throw new Error('short write');
-    await handle.sync();
-    await handle.close();
+    await rename(temp, path);
   } catch (error) {
-    await handle.close();
     await rm(temp, { force: true });
     throw error;
   }
-  await rename(temp, path);
+  return `Removed the credentials for ${host} from ${path}; it keeps ${otherHosts} other sign-in(s) and is private again (mode 600).`;
 }

@@ -29,25 +29,38 @@ export function serverClerkClient(settings: ClerkSettings, store: CredentialStor
   // Servers and commands sharing the file hand each other the latest token through it: each
   // re-reads it when it changed, and writes back its rotations (see CredentialStore.rotate).
   let seen = fileVersion(store.path);
+  // The token the file holds for the host, as far as this process knows (read or written by it).
+  // A rotation is written over it, not only over the token it replaces: after one failed
+  // write-back the file still holds an older token of ours, and every later rotation must still
+  // catch up. A token of someone else's (a new login, another process) is never this one.
+  let inFile: string | undefined;
   const fromStore = (): ClerkCredentials | undefined => {
     seen = fileVersion(store.path);
     const entry = store.get(host);
+    inFile = entry?.clientToken;
     return entry && { clientToken: entry.clientToken, sessionId: settings.sessionId ?? entry.sessionId };
   };
+  // Write-backs one after the other, each with what the previous one left in the file.
+  let writing = Promise.resolve();
   const clerk: ClerkClient = new ClerkClient(settings, {
     reloadCredentials: fromStore,
     credentialsChanged: () => fileVersion(store.path) !== seen,
     // Not awaited: the call goes on while the token is written back. The store applies this
     // process's writes in the order asked, so rotations land in the order Clerk made them; the
     // server waits for them before it exits (CredentialStore.settled).
-    onTokenRotated: (token, previous) =>
-      void store.rotate(host, previous, token).then(
-        (rotated) => {
-          // Our own write-back is no news: no re-read before the next call for it.
-          if (rotated) seen = fileVersion(store.path);
-        },
-        (error: unknown) => log(`could not save the rotated client token to ${store.path}: ${error instanceof Error ? error.message : String(error)}`, clerk),
-      ),
+    onTokenRotated: (token, previous) => {
+      writing = writing.then(() =>
+        store.rotate(host, inFile ?? previous, token).then(
+          (rotated) => {
+            if (!rotated) return;
+            inFile = token;
+            // Our own write-back is no news: no re-read before the next call for it.
+            seen = fileVersion(store.path);
+          },
+          (error: unknown) => log(`could not save the rotated client token to ${store.path}: ${error instanceof Error ? error.message : String(error)}`, clerk),
+        ),
+      );
+    },
   });
   let stored: StoredCredentials | undefined;
   try {
@@ -66,6 +79,7 @@ export function serverClerkClient(settings: ClerkSettings, store: CredentialStor
       return { clerk, source: 'CLERK_SIGN_IN_TICKET' };
     }
   }
+  inFile = stored?.clientToken;
   if (stored) clerk.useCredentials({ clientToken: stored.clientToken, sessionId: settings.sessionId ?? stored.sessionId });
   return { clerk, source: stored ? 'credentials file' : 'none' };
 }
@@ -75,7 +89,7 @@ async function exchangeTicketAtStart(settings: ClerkSettings, clerk: ClerkClient
     // A client of its own: the server's waits for this task, so it cannot be the one doing it. The
     // sign-in starts a new Clerk client, which has none of CLERK_SESSION_ID's sessions.
     const exchange = new ClerkClient({ ...settings, sessionId: undefined });
-    const saved = await saveSignIn(exchange, store, await signInWithTicket(exchange, ticket), sha256(ticket));
+    const { saved } = await saveSignIn(exchange, store, await signInWithTicket(exchange, ticket), sha256(ticket));
     clerk.useCredentials({ clientToken: saved.clientToken, sessionId: settings.sessionId ?? saved.sessionId });
     log(`signed in with CLERK_SIGN_IN_TICKET; credentials saved to ${store.path}`);
   } catch (error) {
@@ -111,8 +125,12 @@ export async function signInWithTicket(clerk: ClerkClient, ticket: string): Prom
   return signIn;
 }
 
-/** After a completed sign-in: looks up its user and saves the client token and session for the host. */
-export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, signIn: SignIn, ticketSha256?: string): Promise<StoredCredentials> {
+/**
+ * After a completed sign-in: looks up its user and saves the client token and session for the
+ * host. `replaced` is the entry the file held when it was written (read under its lock): the
+ * sign-in this one replaces, with its latest token.
+ */
+export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, signIn: SignIn, ticketSha256?: string): Promise<{ saved: StoredCredentials; replaced: StoredCredentials | undefined }> {
   const sessionId = signIn.createdSessionId;
   const clientToken = clerk.clientToken;
   if (!sessionId || !clientToken) throw new Error('Clerk completed the sign-in without a session or a client token');
@@ -127,6 +145,6 @@ export async function saveSignIn(clerk: ClerkClient, store: CredentialStore, sig
     savedAt: new Date().toISOString(),
     ...(ticketSha256 ? { ticketSha256 } : {}),
   };
-  await store.set(clerk.baseUrl, entry);
-  return entry;
+  const replaced = await store.set(clerk.baseUrl, entry);
+  return { saved: entry, replaced };
 }

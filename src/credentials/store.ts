@@ -1,11 +1,12 @@
 import { lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isRecord } from '../clerk/client.js';
 import { ConfigError } from '../errors.js';
-import { command } from '../invocation.js';
-import { acquireLock, LockHeldError, processIsAlive, tempPathBeside, type HeldLock } from './lock.js';
+import { command, shellQuoted } from '../invocation.js';
+import { acquireLock, LockHeldError, processIsAlive, type HeldLock } from './lock.js';
+import { writePrivateTemp } from './private-file.js';
 
 /** What `login` keeps for one Frontend API host. */
 export interface StoredCredentials {
@@ -66,12 +67,16 @@ export class CredentialStore {
     return Object.hasOwn(hosts, host) ? hosts[host] : undefined;
   }
 
-  /** Saves (or replaces) the entry for `host`. */
-  set(host: string, credentials: StoredCredentials): Promise<void> {
-    return this.#update((file) => {
+  /** Saves (or replaces) the entry for `host`; resolves with the entry it replaced, as read under the lock. */
+  async set(host: string, credentials: StoredCredentials): Promise<StoredCredentials | undefined> {
+    let replaced: StoredCredentials | undefined;
+    await this.#update((file) => {
+      // The last application is the one that lands (a lock taken over re-applies the change).
+      replaced = Object.hasOwn(file.hosts, host) ? file.hosts[host] : undefined;
       file.hosts[host] = credentials;
       return file;
     });
+    return replaced;
   }
 
   /**
@@ -252,15 +257,9 @@ export class CredentialStore {
     // never half. On any failure the temp file goes (it holds tokens) and the old file stays.
     // Not write-file-atomic: it names temp files by a hash, so a dead writer's could not be told
     // by its pid and removed (see #removeOrphanedTemps), and its current major needs Node 22.
-    const temp = tempPathBeside(this.path);
+    let temp: string | undefined;
     try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await writeAll(handle, data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      temp = await writePrivateTemp(this.path, data);
       // Its new holder may be reading the file: this write must not land over its change.
       if (!(await lock.owns())) {
         await rm(temp, { force: true });
@@ -268,7 +267,7 @@ export class CredentialStore {
       }
       await rename(temp, this.path);
     } catch (error) {
-      await rm(temp, { force: true });
+      if (temp !== undefined) await rm(temp, { force: true });
       throw new ConfigError(`Could not save the credentials file ${this.path} (${reason(error)}); it was left as it was. Make room on the disk if it is full, then try again.`, { cause: error });
     }
     // Taken over while it landed: the new holder may have read the file before it and will write
@@ -280,15 +279,6 @@ export class CredentialStore {
 // `<pid>.<8 hex>.tmp` after the credentials file's name: its temp files; `lock.<pid>.<8 hex>.tmp`:
 // a lock set aside to be removed (see removeIfSame in lock.ts).
 const TEMP_SUFFIX = /^(?:lock\.)?(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-/** Writes all of `data`: a write can be short (a full disk, a file size limit), and the rest must follow or fail. */
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done);
-    if (bytesWritten <= 0) throw new Error(`only ${done} of ${data.length} bytes could be written`);
-    done += bytesWritten;
-  }
-}
 
 /** The entries of a parsed credentials file, or what is wrong with it. */
 function parseHosts(value: unknown): Record<string, StoredCredentials> | string {
@@ -319,7 +309,6 @@ function damaged(path: string, why: string): string {
 }
 
 /** Quoted for a POSIX shell, so that the command in a message pastes as it is. */
-const shellQuoted = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
 const isNotFound = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'ENOENT';
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
