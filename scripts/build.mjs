@@ -21,21 +21,19 @@ async function precompileCapability() {
   return { ...loadCapability(CAPABILITY), file: basename(CAPABILITY) };
 }
 
-// The MCP SDK imports code this server never runs. Replaced in the bundle by stubs that fail loudly:
-// - its zod v3 support (`zod/v3`, `zod-to-json-schema`): every schema here is zod v4;
-// - its default JSON Schema validator (ajv): the server passes its own, which loads the SDK's ajv
-//   validator on first use (src/json-schema-validator.ts).
+// The MCP SDK imports code this server never runs. Replaced in the bundle by a stub that fails
+// loudly: its runtime shim's default JSON Schema validator (ajv, most of the SDK's code), which the
+// server replaces with its own, loading the SDK's ajv validator on first use
+// (src/json-schema-validator.ts).
 const STUBS = {
-  'zod/v3': 'export const object = () => { throw new Error("zod v3 schemas are not supported by this build"); };',
-  'zod-to-json-schema': 'export const zodToJsonSchema = () => { throw new Error("zod v3 schemas are not supported by this build"); };',
-  '../validation/ajv-provider.js':
-    'export class AjvJsonSchemaValidator { constructor() { throw new Error("pass a jsonSchemaValidator: ajv is not bundled"); } }',
+  '@modelcontextprotocol/server/_shims':
+    'export { default as process } from "node:process"; export class DefaultJsonSchemaValidator { constructor() { throw new Error("pass a jsonSchemaValidator: ajv is not bundled"); } }',
 };
 const trimSdk = {
   name: 'trim-sdk',
   setup(build) {
     const filter = new RegExp(`^(${Object.keys(STUBS).map((k) => k.replace(/[./]/g, '\\$&')).join('|')})$`);
-    build.onResolve({ filter }, (args) => (/@modelcontextprotocol[\\/]sdk[\\/]/.test(args.importer) ? { path: args.path, namespace: 'stub' } : undefined));
+    build.onResolve({ filter }, (args) => (/@modelcontextprotocol[\\/]server[\\/]/.test(args.importer) ? { path: args.path, namespace: 'stub' } : undefined));
     build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
   },
 };
@@ -54,7 +52,7 @@ const result = await esbuild.build({
   define: { PRECOMPILED_CAPABILITY: JSON.stringify(capability) },
   // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating,
   // the proxy packages only when a proxy variable is set (https-proxy-agent's CommonJS `debug` cannot be bundled as ESM).
-  external: ['yaml', '@modelcontextprotocol/sdk/validation/ajv', 'proxy-from-env', 'https-proxy-agent'],
+  external: ['yaml', '@modelcontextprotocol/server/validators/ajv', 'proxy-from-env', 'https-proxy-agent'],
   plugins: [trimSdk],
   metafile: true,
 });

@@ -1,7 +1,7 @@
 // npm run demo: starts the built server with --sandbox, as a desktop client would, and drives
 // all five tools through the MCP SDK's client, printing a short transcript.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
 import { fileURLToPath } from 'node:url';
 
 const server = fileURLToPath(new URL('../dist/index.js', import.meta.url));

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/server';
 
 const require = createRequire(import.meta.url);
 
@@ -12,7 +12,7 @@ export class LazyJsonSchemaValidator implements jsonSchemaValidator {
   #ajv: jsonSchemaValidator | undefined;
 
   getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
-    this.#ajv ??= new (require('@modelcontextprotocol/sdk/validation/ajv') as typeof import('@modelcontextprotocol/sdk/validation/ajv')).AjvJsonSchemaValidator();
+    this.#ajv ??= new (require('@modelcontextprotocol/server/validators/ajv') as typeof import('@modelcontextprotocol/server/validators/ajv')).AjvJsonSchemaValidator();
     return this.#ajv.getValidator<T>(schema);
   }
 }

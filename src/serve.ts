@@ -39,11 +39,10 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
     if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`${command('login')}\` (or set CLERK_CLIENT_TOKEN).`);
   }
   logUnhandledRejections(clerk);
-  const server = createServer({ capability, clerk, confirm: cli.confirm });
   // Once stopping, nothing more is sent to Clerk: calls still waiting are answered that nothing was sent.
   const onClose = async (): Promise<void> => {
     await writesSettled();
     await closeSandbox();
   };
-  await serveStdio(server, { onStop: () => clerk.stop(), onClose });
+  await serveStdio(() => createServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
 }

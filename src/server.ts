@@ -1,9 +1,11 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Capability } from './capability/model.js';
 import type { ClerkClient } from './clerk/client.js';
 import { serverInstructions } from './instructions.js';
 import { LazyJsonSchemaValidator } from './json-schema-validator.js';
 import { registerOrganizationsResource } from './resources/organizations.js';
+import { CONFIRM_TIMEOUT_MS } from './tools/confirm.js';
+import { ConfirmationStates } from './tools/confirm-step.js';
 import { registerTools, type ConfirmOptions } from './tools/register.js';
 import { VERSION } from './version.js';
 
@@ -13,16 +15,27 @@ export interface ServerOptions extends ConfirmOptions {
 }
 
 /**
- * Builds the MCP server with one tool per capability operation; connect it to any transport.
- * Destructive and bulk tools ask the user first when the client supports elicitation, unless
- * `confirm` is false. To serve fewer tools, narrow the capability (`selectOperations`).
+ * Builds the MCP server with one tool per capability operation; connect it to any transport, or
+ * hand it as a factory to an entry that serves both protocol eras. Destructive and bulk tools ask
+ * the user first when the client supports elicitation, unless `confirm` is false. To serve fewer
+ * tools, narrow the capability (`selectOperations`).
  */
 export function createServer({ capability, clerk, ...confirm }: ServerOptions): McpServer {
+  const timeoutMs = confirm.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
+  const states = new ConfirmationStates(timeoutMs);
   const server = new McpServer(
     { name: 'clerk-invitations-mcp', title: capability.label, version: VERSION },
-    { instructions: serverInstructions(capability.operations), jsonSchemaValidator: new LazyJsonSchemaValidator() },
+    {
+      instructions: serverInstructions(capability.operations),
+      jsonSchemaValidator: new LazyJsonSchemaValidator(),
+      // A confirmation's state comes back from the client: refused before any handler runs unless
+      // this process signed it and it has not expired (the handler then checks what it is bound to).
+      requestState: { verify: states.verify },
+      // 2025-era clients are asked through elicitation/create, as long as a 2026 client may take to answer.
+      inputRequired: { roundTimeoutMs: timeoutMs },
+    },
   );
-  registerTools(server, capability, clerk, confirm);
+  registerTools(server, capability, clerk, { ...confirm, states });
   registerOrganizationsResource(server, clerk);
   return server;
 }

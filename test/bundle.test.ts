@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
 import { connect } from './helpers/connect.js';
 
 // The built bin (npm test builds before running the tests): one bundle whose capability was
@@ -27,6 +30,17 @@ async function listTools(bin: string, cwd: string) {
 }
 
 describe('the built bin', () => {
+  // Node 20 has no compile cache; CI also runs the suite on Node 24.
+  it.skipIf(!('enableCompileCache' in nodeModule))('turns on Node\'s compile cache before it loads the rest of itself (Node 22.1+)', () => {
+    dir = mkdtempSync(join(tmpdir(), 'compile-cache-'));
+    // Node reports what its compile cache does on stderr when asked to; the cache goes to the temp dir.
+    const run = spawnSync(process.execPath, [join(DIST, 'index.js'), '--version'], { env: { ...env, TMPDIR: dir, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' }, encoding: 'utf8' });
+    expect(run.stdout).toBe(`${VERSION}\n`);
+    // The chunk index.js loads first is already compiled through the cache, and the cache lands on disk.
+    expect(run.stderr).toMatch(/\[compile cache\].*dist\/run-[\w-]+\.js/);
+    expect(readdirSync(join(dir, 'node-compile-cache'))).not.toEqual([]);
+  });
+
   it('lists exactly the tools that the capability YAML defines', async () => {
     const fromYaml = await connect({ baseUrl: 'http://127.0.0.1:9' });
     try {

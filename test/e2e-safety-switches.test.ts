@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
+import type { ElicitResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, baseEnv } from './helpers/cli.js';
 
@@ -25,7 +25,7 @@ async function connectBin(args: string[], env: Record<string, string> = {}, answ
   const asked: string[] = [];
   client = new Client({ name: 'e2e', version: '1.0.0' }, answer ? { capabilities: { elicitation: {} } } : {});
   if (answer) {
-    client.setRequestHandler(ElicitRequestSchema, (request) => {
+    client.setRequestHandler('elicitation/create', (request) => {
       asked.push('message' in request.params ? request.params.message : '');
       return answer;
     });

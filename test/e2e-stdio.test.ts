@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, baseEnv } from './helpers/cli.js';
 import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
@@ -101,10 +101,12 @@ describe('the built server over stdio', () => {
     child.stdin.end();
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
 
-    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { jsonrpc: string; id: number; result?: { isError?: boolean } });
+    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { jsonrpc: string; id: number; result?: { isError?: boolean }; error?: { code: number } });
     expect(lines.every((m) => m.jsonrpc === '2.0')).toBe(true);
     expect(lines.map((m) => m.id).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(lines.filter((m) => m.result?.isError).map((m) => m.id).sort()).toEqual([3, 4, 5, 6]);
+    expect(lines.filter((m) => m.result?.isError).map((m) => m.id).sort()).toEqual([3, 4, 5]);
+    // An unknown tool is a JSON-RPC error (invalid params), as the protocol says since SDK v2.
+    expect(lines.find((m) => m.id === 6)).toMatchObject({ error: { code: -32602 } });
   });
 
   it('exits 0 when stdin closes', async () => {

@@ -1,4 +1,4 @@
-import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCapability, parseCapability } from '../src/capability/load.js';
 import { parseCli } from '../src/cli.js';
@@ -20,6 +20,12 @@ const READ_ONLY = ['getOrganizationInvitations', 'getAllPendingOrganizationInvit
 const REVOKE = ['revokePendingOrganizationInvitation', { organization_id: 'org_1', invitation_id: 'orginv_9' }] as const;
 const BULK = ['bulkCreateOrganizationInvitations', { organization_id: 'org_1', email_address: ['a@example.com', 'b@example.com', 'c@example.com'], role: 'org:admin' }] as const;
 
+const ANN = invitation({ id: 'orginv_9', email_address: 'ann@example.com', role: 'org:admin' });
+const ACME_MEMBERSHIP = { object: 'organization_membership', role: 'org:admin', permissions: ['org:sys_memberships:manage'], organization: { id: 'org_1', name: 'Acme Inc', slug: 'acme' } };
+
+/** What reached Clerk that could change something: the questions' lookups are GETs. */
+const writes = (fake: FakeClerk): string[] => fake.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+
 let fake: FakeClerk | undefined;
 let mcp: Connected | undefined;
 afterEach(async () => {
@@ -28,9 +34,16 @@ afterEach(async () => {
   mcp = fake = undefined;
 });
 
-/** A fake Clerk that accepts everything, and a client connected to it; `asked` records every elicitation. */
+/**
+ * A fake Clerk that accepts everything, and a client connected to it. Its lists are empty, but for
+ * what a question looks up: org_1 is "Acme Inc", and orginv_9 (ann@example.com, org:admin) is pending there.
+ */
 async function setUp(options: ConnectOptions = {}, capability = loadCapability()): Promise<{ fake: FakeClerk; mcp: Connected }> {
-  fake = await startFakeClerk((req) => ({ json: envelope(req.method === 'GET' ? [] : req.path.endsWith('/bulk') ? [invitation()] : invitation()) }));
+  fake = await startFakeClerk((req) => {
+    if (req.method === 'GET' && req.path === '/v1/me/organization_memberships') return { json: envelope({ data: [ACME_MEMBERSHIP], total_count: 1 }) };
+    if (req.method === 'GET' && req.path === '/v1/organizations/org_1/invitations') return { json: envelope({ data: [ANN], total_count: 1 }) };
+    return { json: envelope(req.method === 'GET' ? [] : req.path.endsWith('/bulk') ? [invitation()] : invitation()) };
+  });
   mcp = await connect({ baseUrl: fake.url }, capability, options);
   return { fake, mcp };
 }
@@ -72,9 +85,8 @@ describe('--read-only and --tools: which tools are served', () => {
 
   it('answers a call to a tool that is not served with an error, and sends nothing', async () => {
     const { fake, mcp } = await setUp({}, selectOperations(loadCapability(), { readOnly: true }));
-    const result = await mcp.call(...REVOKE);
-    expect(result.isError).toBe(true);
-    expect(text(result)).toContain('revokePendingOrganizationInvitation not found');
+    // SDK v2 answers an unknown tool with a JSON-RPC error (-32602), as the protocol now says.
+    await expect(mcp.call(...REVOKE)).rejects.toThrow('Tool revokePendingOrganizationInvitation not found');
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -194,6 +206,9 @@ describe('confirmation by elicitation', () => {
     expect(asked).toHaveLength(1);
     const text = message(asked[0]);
     expect(text).toContain('Revoke Pending Organization Invitation (revokePendingOrganizationInvitation), destructive: it cannot be undone.');
+    // What a person decides on: who was invited, as what, to which organization (looked up first).
+    expect(text).toContain('Invitation for "ann@example.com", role "org:admin"');
+    expect(text).toContain('Organization "Acme Inc" ("org_1")');
     expect(text).toContain('organization_id: "org_1"');
     expect(text).toContain('invitation_id: "orginv_9"');
     expect(text).toContain('Request: POST /v1/organizations/org_1/invitations/orginv_9/revoke');
@@ -203,7 +218,23 @@ describe('confirmation by elicitation', () => {
       properties: { confirm: { type: 'boolean', title: 'Go ahead', description: 'Do exactly what is described above.', default: false } },
       required: ['confirm'],
     });
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v1/organizations/org_1/invitations/orginv_9/revoke']);
+    // The lookups are reads, made before the question; the one write is the revoke, after the yes.
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      ['GET /v1/me/organization_memberships', 'GET /v1/organizations/org_1/invitations', 'POST /v1/organizations/org_1/invitations/orginv_9/revoke'],
+    );
+    expect(fake.requests.at(-1)?.path).toBe('/v1/organizations/org_1/invitations/orginv_9/revoke');
+  });
+
+  it('still asks, naming the ids, when the invitation and the organization cannot be looked up', async () => {
+    const { asked, options } = answering({ action: 'accept', content: { confirm: true } });
+    fake = await startFakeClerk((req) => (req.method === 'GET' ? { status: 500, json: {} } : { json: envelope(invitation()) }));
+    mcp = await connect({ baseUrl: fake.url }, loadCapability(), options);
+    const result = await mcp.call(...REVOKE);
+    expect(result.isError).toBeFalsy();
+    expect(message(asked[0])).toContain('Invitation "orginv_9": its address and role could not be looked up');
+    expect(message(asked[0])).toContain('Organization "org_1": its name could not be looked up');
+    // The failed lookups sent nothing; the revoke went out on the yes, once.
+    expect(writes(fake)).toEqual(['POST /v1/organizations/org_1/invitations/orginv_9/revoke']);
   });
 
   it('asks before bulk-creating, listing the count, every address, the role and whether emails go out', async () => {
@@ -216,8 +247,9 @@ describe('confirmation by elicitation', () => {
     expect(text).toContain('email_address (3): "a@example.com", "b@example.com", "c@example.com"');
     expect(text).toContain('role: "org:admin"');
     expect(text).toMatch(/notify: true \(default\) — .*whether email invitations should be sent/);
-    expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0]?.body).toBe('email_address=a%40example.com&email_address=b%40example.com&email_address=c%40example.com&role=org%3Aadmin');
+    expect(text).toContain('Organization "Acme Inc" ("org_1")');
+    expect(writes(fake)).toEqual(['POST /v1/organizations/org_1/invitations/bulk']);
+    expect(fake.requests.at(-1)?.body).toBe('email_address=a%40example.com&email_address=b%40example.com&email_address=c%40example.com&role=org%3Aadmin');
   });
 
   it('says notify is off when the caller set it to false', async () => {
@@ -243,7 +275,7 @@ describe('confirmation by elicitation', () => {
       expect(text(result)).toContain('Nothing was sent to Clerk.');
     }
     expect(asked).toHaveLength(2);
-    expect(fake.requests).toHaveLength(0);
+    expect(writes(fake)).toEqual([]);
   });
 
   it('sends nothing when the client fails to ask', async () => {
@@ -254,8 +286,9 @@ describe('confirmation by elicitation', () => {
     });
     const result = await mcp.call(...REVOKE);
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/was not run: the confirmation could not be asked \(.*no dialog available\)\. Nothing was sent to Clerk\./);
-    expect(fake.requests).toHaveLength(0);
+    // The SDK's legacy shim asked, and words its own failure.
+    expect(text(result)).toMatch(/failed: .*no dialog available/);
+    expect(writes(fake)).toEqual([]);
   });
 
   it('sends nothing when no answer comes in time', async () => {
@@ -263,8 +296,9 @@ describe('confirmation by elicitation', () => {
     const { fake, mcp } = await setUp({ elicit: () => new Promise<never>(() => undefined), confirmTimeoutMs: 50 });
     const result = await mcp.call(...REVOKE);
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain('was not run: no confirmation came within 0.05 s. Nothing was sent to Clerk.');
-    expect(fake.requests).toHaveLength(0);
+    // The SDK's legacy shim waited, and words its own failure.
+    expect(text(result)).toMatch(/failed: Request timed out/);
+    expect(writes(fake)).toEqual([]);
   });
 
   it('sends nothing when the tool call is cancelled while the user is asked, and withdraws the question', async () => {
@@ -293,7 +327,8 @@ describe('confirmation by elicitation', () => {
 
     // A later call's request reaching Clerk shows the server is past the cancelled one.
     await mcp.call('getAllPendingOrganizationInvitations', { organization_id: 'org_1' });
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/organizations/org_1/invitations/pending']);
+    expect(writes(fake)).toEqual([]);
+    expect(fake.requests.at(-1)?.path).toBe('/v1/organizations/org_1/invitations/pending');
   });
 
   it('does not ask before reads or single creates', async () => {

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { listMemberships } from '../clerk/account.js';
 import type { ClerkClient } from '../clerk/client.js';
 import { describeFailure } from '../clerk/errors.js';
@@ -18,10 +18,10 @@ export function registerOrganizationsResource(server: McpServer, clerk: ClerkCli
       description: 'The organizations where the signed-in Clerk user may manage members (invite, revoke): id (the organization_id of the tools), name, slug and role.',
       mimeType: 'application/json',
     },
-    async (uri, extra) => {
+    async (uri, ctx) => {
       let memberships;
       try {
-        memberships = await listMemberships(clerk, extra.signal);
+        memberships = await listMemberships(clerk, ctx.mcpReq.signal);
       } catch (error) {
         // Becomes the JSON-RPC error of resources/read; the same words as a failed tool.
         throw new Error(clerk.redact(describeFailure(`reading ${ORGANIZATIONS_URI}`, error)), { cause: error });

@@ -1,6 +1,6 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { OperationSpec, ParameterSpec } from '../capability/model.js';
+import type { ClerkClient } from '../clerk/client.js';
+import { findPendingInvitation, organizationName, type InvitationSummary } from '../clerk/invitation-lookup.js';
 import { annotationsFor } from './annotations.js';
 
 /** Why a tool asks the user first: it destroys something, or it creates many things at once. */
@@ -16,18 +16,33 @@ export function confirmationReason(op: OperationSpec): ConfirmationReason | unde
   return list ? { kind: 'bulk', parameter: list } : undefined;
 }
 
-/** Longest wait for the user's answer; a client's own tool-call timeout usually cancels sooner. */
+/**
+ * Longest wait for the user's answer (and how long a question's `requestState` stays valid); a
+ * client's own tool-call timeout usually cancels sooner.
+ */
 export const CONFIRM_TIMEOUT_MS = 10 * 60_000;
 
 // Long lists are cut in the message; the count is always exact.
 const MAX_LISTED = 100;
 
+/** What was looked up for the question: undefined where the lookup found nothing or failed. */
+export interface QuestionContext {
+  readonly organizationName?: string | undefined;
+  readonly invitation?: InvitationSummary | undefined;
+}
+
 /**
- * Renders what the call will do, for a person to approve: the operation, every argument (defaults
- * included, flags with their meaning), and the HTTP request. Values are quoted and escaped, so an
- * argument cannot forge lines of the message.
+ * Renders what the call will do, for a person to approve: the operation, what it acts on as a
+ * person knows it (the invitation's address and role, the organization's name, when they could be
+ * looked up), every argument (defaults included, flags with their meaning), and the HTTP request.
+ * Values are quoted and escaped, so an argument cannot forge lines of the message.
  */
-export function confirmationMessage(op: OperationSpec, args: Readonly<Record<string, unknown>>, request: { method: string; path: string }): string {
+export function confirmationMessage(
+  op: OperationSpec,
+  args: Readonly<Record<string, unknown>>,
+  request: { method: string; path: string },
+  context: QuestionContext = {},
+): string {
   const reason = confirmationReason(op);
   const what =
     reason?.kind === 'bulk'
@@ -45,10 +60,41 @@ export function confirmationMessage(op: OperationSpec, args: Readonly<Record<str
     if (p.type === 'boolean' && p.description) line += ` — ${p.description.trim()}`;
     return [`  ${line}`];
   });
-  return [`${op.title} (${op.name}), ${what}.`, '', ...lines, '', `Request: ${request.method} ${request.path}`, 'Nothing is sent unless you confirm.'].join('\n');
+  return [`${op.title} (${op.name}), ${what}.`, '', ...targetLines(args, context), ...lines, '', `Request: ${request.method} ${request.path}`, 'Nothing is sent unless you confirm.'].join('\n');
 }
 
-const duration = (ms: number): string => (ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`);
+function targetLines(args: Readonly<Record<string, unknown>>, context: QuestionContext): string[] {
+  const lines: string[] = [];
+  if (typeof args.invitation_id === 'string') {
+    const { invitation } = context;
+    lines.push(
+      invitation
+        ? `  Invitation for ${show(invitation.emailAddress)}, role ${show(invitation.role)}`
+        : `  Invitation ${show(args.invitation_id)}: its address and role could not be looked up (not among the organization's pending invitations, or the lookup failed)`,
+    );
+  }
+  if (typeof args.organization_id === 'string') {
+    const name = context.organizationName ?? context.invitation?.organizationName;
+    lines.push(name ? `  Organization ${show(name)} (${show(args.organization_id)})` : `  Organization ${show(args.organization_id)}: its name could not be looked up`);
+  }
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
+/**
+ * Looks up what the question should show: the organization's name and, for a call on one
+ * invitation, its address and role. Reads only; a failed lookup leaves its part out and is never
+ * a reason to send anything.
+ */
+export async function lookUpQuestionContext(clerk: ClerkClient, args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<QuestionContext> {
+  const org = typeof args.organization_id === 'string' ? args.organization_id : undefined;
+  const invitationId = typeof args.invitation_id === 'string' ? args.invitation_id : undefined;
+  if (!org) return {};
+  const [name, invitation] = await Promise.all([
+    organizationName(clerk, org, signal).catch(() => undefined),
+    invitationId ? findPendingInvitation(clerk, org, invitationId, signal).catch(() => undefined) : undefined,
+  ]);
+  return { organizationName: name, invitation };
+}
 
 const countOf = (value: unknown): number => (Array.isArray(value) ? value.length : 1);
 
@@ -58,54 +104,3 @@ const show = (value: unknown): string =>
     const code = c.codePointAt(0) ?? 0;
     return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
-
-/** What the person said; anything but an explicit yes means nothing is sent. */
-export type ConfirmOutcome = { readonly confirmed: true } | { readonly confirmed: false; readonly why: string };
-
-/** What the tool handler knows about its own call. */
-export interface CallContext {
-  readonly signal: AbortSignal;
-  readonly requestId: RequestId;
-}
-
-/**
- * Asks the connected person, through elicitation, to approve the call. Clients that said at
- * initialize they cannot be asked (no form elicitation) are not: the tool's annotations already
- * warn them. Without a successful initialize nothing is known of the client, and nothing is run.
- */
-export async function confirmCall(server: McpServer, message: string, call: CallContext, timeoutMs = CONFIRM_TIMEOUT_MS): Promise<ConfirmOutcome> {
-  const capabilities = server.server.getClientCapabilities();
-  if (!capabilities) return { confirmed: false, why: "the client's capabilities are unknown (no successful initialize), so the user could not be asked to confirm" };
-  if (!capabilities.elicitation?.form) return { confirmed: true };
-  let result;
-  try {
-    result = await server.server.elicitInput(
-      {
-        mode: 'form',
-        message,
-        requestedSchema: {
-          type: 'object',
-          properties: { confirm: { type: 'boolean', title: 'Go ahead', description: 'Do exactly what is described above.', default: false } },
-          required: ['confirm'],
-        },
-      },
-      { signal: call.signal, timeout: timeoutMs, relatedRequestId: call.requestId },
-    );
-  } catch (error) {
-    // The SDK reports an abort as a timeout: the signal tells them apart.
-    if (call.signal.aborted) return { confirmed: false, why: 'the call was cancelled while waiting for confirmation' };
-    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-      return { confirmed: false, why: `no confirmation came within ${duration(timeoutMs)}` };
-    }
-    return { confirmed: false, why: `the confirmation could not be asked (${error instanceof Error ? error.message : String(error)})` };
-  }
-  if (call.signal.aborted) return { confirmed: false, why: 'the call was cancelled while waiting for confirmation' };
-  switch (result.action) {
-    case 'accept':
-      return result.content?.confirm === true ? { confirmed: true } : { confirmed: false, why: 'the user did not confirm' };
-    case 'decline':
-      return { confirmed: false, why: 'the user declined' };
-    case 'cancel':
-      return { confirmed: false, why: 'the user dismissed the confirmation' };
-  }
-}

@@ -1,5 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
 import type { Capability, OperationSpec } from '../capability/model.js';
 import { inputSchema, outputSchema } from '../capability/schema.js';
 import { isRecord, type ClerkClient, type ClerkRequest, type QueryValue } from '../clerk/client.js';
@@ -7,18 +6,24 @@ import { ClerkApiError, ClerkRequestError, describeFailure } from '../clerk/erro
 import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
 import { annotationsFor } from './annotations.js';
-import { confirmCall, confirmationMessage, confirmationReason } from './confirm.js';
+import { confirmationMessage, confirmationReason, lookUpQuestionContext } from './confirm.js';
+import { confirmStep, type ConfirmationStates } from './confirm-step.js';
 
 /** How tools that destroy or create in bulk ask for consent. */
 export interface ConfirmOptions {
   /** Ask the user through elicitation, when the client supports it (default true). */
   readonly confirm?: boolean;
-  /** Longest wait for the answer (default CONFIRM_TIMEOUT_MS). */
+  /** Longest wait for the answer, and how long a question stays answerable (default CONFIRM_TIMEOUT_MS). */
   readonly confirmTimeoutMs?: number;
 }
 
+/** What the tools need to ask: the server's signer of confirmation states. */
+interface ToolOptions extends ConfirmOptions {
+  readonly states: ConfirmationStates;
+}
+
 /** Registers one MCP tool per capability operation. */
-export function registerTools(server: McpServer, capability: Capability, clerk: ClerkClient, options: ConfirmOptions = {}): void {
+export function registerTools(server: McpServer, capability: Capability, clerk: ClerkClient, options: ToolOptions): void {
   for (const op of capability.operations) {
     const asks = options.confirm !== false && confirmationReason(op) !== undefined;
     server.registerTool(
@@ -30,15 +35,17 @@ export function registerTools(server: McpServer, capability: Capability, clerk: 
         outputSchema: outputSchema(op),
         annotations: annotationsFor(op),
       },
-      async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
+      async (args: Record<string, unknown>, ctx): Promise<CallToolResult | InputRequiredResult> => {
         try {
-          const request = toRequest(op, args, extra.signal);
+          const { signal } = ctx.mcpReq;
+          const request = toRequest(op, args, signal);
           if (asks) {
-            const message = clerk.redact(confirmationMessage(op, args, request));
-            const outcome = await confirmCall(server, message, { signal: extra.signal, requestId: extra.requestId }, options.confirmTimeoutMs);
+            const question = async (): Promise<string> => clerk.redact(confirmationMessage(op, args, request, await lookUpQuestionContext(clerk, args, signal)));
+            const step = await confirmStep(server, ctx, options.states, { tool: op.name, args, question });
+            if (step.kind === 'ask') return step.result;
             // An error result: the agent must not read a refusal as done (and a success would need structuredContent).
-            if (!outcome.confirmed) {
-              return { isError: true, content: [{ type: 'text', text: clerk.redact(`${op.name} was not run: ${outcome.why}. Nothing was sent to Clerk. Do not retry unless the user asks to.`) }] };
+            if (step.kind === 'refused') {
+              return { isError: true, content: [{ type: 'text', text: clerk.redact(`${op.name} was not run: ${step.why}. Nothing was sent to Clerk. Do not retry unless the user asks to.`) }] };
             }
           }
           const { response } = await clerk.request(request);

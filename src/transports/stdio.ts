@@ -1,7 +1,6 @@
 import { Writable, type Readable } from 'node:stream';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage, ProtocolErrorCode as ErrorCode, type JSONRPCMessage, type JSONRPCRequest, type McpServerFactory, type MessageExtraInfo, type RequestId, type Transport } from '@modelcontextprotocol/server';
+import { serveStdio as serveStdioEntry } from '@modelcontextprotocol/server/stdio';
 import { log } from '../log.js';
 
 /** Longest message line read (8 MiB); a longer one is skipped and answered with a parse error. */
@@ -31,6 +30,9 @@ interface Refusal {
   readonly error: { readonly code: number; readonly message: string };
 }
 
+// JSON-RPC's "server error" range: what MCP has used for a connection that is closing.
+const CONNECTION_CLOSED = -32000;
+
 const keyOf = (id: RequestId): string => `${typeof id}:${id}`;
 const isRequestId = (v: unknown): v is RequestId => typeof v === 'string' || Number.isSafeInteger(v);
 const idOf = (value: unknown): RequestId | null => (typeof value === 'object' && value !== null && 'id' in value && isRequestId(value.id) ? value.id : null);
@@ -45,7 +47,7 @@ const idOf = (value: unknown): RequestId | null => (typeof value === 'object' &&
 export class StdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
 
   readonly #stdin: Readable;
   readonly #stdout: Writable;
@@ -188,14 +190,18 @@ export class StdioTransport implements Transport {
     if (nestedDeeperThan(value, MAX_NESTING)) {
       return this.#refuse(idOf(value), ErrorCode.InvalidRequest, `Invalid Request: arrays and objects nested deeper than ${MAX_NESTING} levels`);
     }
-    const parsed = JSONRPCMessageSchema.safeParse(value);
-    if (!parsed.success) return this.#refuse(idOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
-    this.#receive(parsed.data);
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(value);
+    } catch {
+      return this.#refuse(idOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
+    }
+    this.#receive(message);
   }
 
   #receive(message: JSONRPCMessage): void {
     if ('method' in message && 'id' in message) {
-      if (this.#draining) return this.#refuse(message.id, ErrorCode.ConnectionClosed, 'Server is shutting down: no new requests are taken');
+      if (this.#draining) return this.#refuse(message.id, CONNECTION_CLOSED, 'Server is shutting down: no new requests are taken');
       const key = keyOf(message.id);
       // A second request under an id still awaiting its answer could not be told apart from the first.
       if (this.#awaiting.has(key)) return this.#refuse(message.id, ErrorCode.InvalidRequest, 'Invalid Request: duplicate id, a request with this id is still awaiting its answer');
@@ -266,7 +272,7 @@ function notRun(request: JSONRPCRequest): JSONRPCMessage {
   const text = `${what} was not run: the server is stopping. Nothing was sent to Clerk.`;
   // A tool's failure is a result (the agent reads it); a resource has only JSON-RPC errors.
   if (request.method === 'tools/call') return { jsonrpc: '2.0', id: request.id, result: { isError: true, content: [{ type: 'text', text }] } };
-  return { jsonrpc: '2.0', id: request.id, error: { code: ErrorCode.ConnectionClosed, message: text } };
+  return { jsonrpc: '2.0', id: request.id, error: { code: CONNECTION_CLOSED, message: text } };
 }
 
 /** Whether arrays and objects in `value` nest deeper than `limit`: walked with a list, not recursion. */
@@ -292,20 +298,27 @@ export interface StopHooks {
 }
 
 /**
- * Serves the MCP server over stdin/stdout until stdin ends or the process is told to stop
- * (SIGTERM, SIGINT); then runs `onStop`, lets the calls in flight finish, flushes stdout, runs
- * `onClose`, and exits 0, all within `graceMs`. A second signal ends the process at once. stdout
- * carries protocol messages only.
+ * Serves MCP over stdin/stdout, through the SDK's stdio entry (which tells the protocol eras apart:
+ * an `initialize` opens a 2024-11-05 … 2025-11-25 connection, `server/discover` or an enveloped
+ * request a 2026-07-28 one, each served by one server from `factory`), until stdin ends or the
+ * process is told to stop (SIGTERM, SIGINT); then runs `onStop`, lets the calls in flight finish,
+ * flushes stdout, runs `onClose`, and exits 0, all within `graceMs`. A second signal ends the
+ * process at once. stdout carries protocol messages only.
  */
-export async function serveStdio(server: McpServer, { onStop, onClose, graceMs = SHUTDOWN_GRACE_MS }: StopHooks = {}): Promise<void> {
+export async function serveStdio(factory: McpServerFactory, { onStop, onClose, graceMs = SHUTDOWN_GRACE_MS }: StopHooks = {}): Promise<void> {
   const out = batched(process.stdout);
   const transport = new StdioTransport(process.stdin, out);
+  const handle = serveStdioEntry(factory, {
+    transport,
+    // A message that fails in the SDK is answered there; the reason is worth a line on stderr.
+    onerror: (error) => log(`protocol: ${error.message}`),
+  });
   let closing = false;
   // What the shutdown is waiting for, for the line logged if the grace runs out.
   let stage = 'the calls in flight';
   const shutDown = async (graceful: boolean): Promise<void> => {
     if (graceful) await transport.drain(graceMs);
-    await server.close().catch(() => undefined);
+    await handle.close().catch(() => undefined);
     stage = 'stdout to be flushed (the client is not reading it)';
     // Answers that finished together may still wait in `out` for the previous write: let them out.
     if (graceful) await new Promise<void>((resolve) => out.end(() => resolve()));
@@ -329,7 +342,6 @@ export async function serveStdio(server: McpServer, { onStop, onClose, graceMs =
     clearTimeout(timer);
     process.exit(0);
   };
-  await server.connect(transport);
   // The SDK transport does not watch for the end of stdin: a client that goes away must not leave us running.
   process.stdin.once('end', () => void close(true));
   // A client that stopped reading cannot be answered: stop without waiting.

@@ -18,7 +18,10 @@ interface Snapshot {
   readonly readOnly?: boolean;
 }
 
-/** One row per protocol era and tool selection. The SDK v1 client negotiates 2025-11-25. */
+/**
+ * One row per tool selection. In memory the SDK client negotiates 2025-11-25; the same list is
+ * what both eras get over stdio (test/eras-stdio.test.ts holds each to tools-list.2025-11-25.json).
+ */
 const SNAPSHOTS: readonly Snapshot[] = [
   { file: 'tools-list.2025-11-25.json', connect: {} },
   { file: 'tools-list.2025-11-25.read-only.json', connect: {}, readOnly: true },

@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import { loadCapability } from '../../src/capability/load.js';
 import type { Capability } from '../../src/capability/model.js';
 import { ClerkClient } from '../../src/clerk/client.js';
@@ -42,7 +41,7 @@ export async function connectClerk(clerk: ClerkClient, capability: Capability = 
   const server = createServer({ capability, clerk, ...serverOptions });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '1.0.0' }, elicit ? { capabilities: { elicitation: {} } } : {});
-  if (elicit) client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicit(request.params, extra.signal));
+  if (elicit) client.setRequestHandler('elicitation/create', (request, ctx) => elicit(request.params, ctx.mcpReq.signal));
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   // Listing tools makes the client validate structuredContent against each tool's outputSchema.
   await client.listTools();
@@ -50,7 +49,7 @@ export async function connectClerk(clerk: ClerkClient, capability: Capability = 
     client,
     clerk,
     call: async (name, args, options) =>
-      (await client.callTool({ name, arguments: args }, undefined, options?.signal ? { signal: options.signal } : {})) as CallToolResult,
+      (await client.callTool({ name, arguments: args }, options?.signal ? { signal: options.signal } : {})) as CallToolResult,
     close: async () => {
       await client.close();
       await server.close();

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCapability } from '../../src/capability/load.js';
 import type { Capability, OperationSpec, ParameterSpec } from '../../src/capability/model.js';
@@ -129,9 +129,9 @@ describe.each([
         } catch (error) {
           // Arguments that are not an object at all fail the protocol's own schema, which the SDK
           // answers with a JSON-RPC error (-32603, where -32602 would be apter): an answer too.
-          expect(error).toBeInstanceOf(McpError);
-          expect([-32602, -32603]).toContain((error as McpError).code);
-          expect((error as McpError).message).toMatch(/arguments/);
+          expect(error).toBeInstanceOf(ProtocolError);
+          expect([-32602, -32603]).toContain((error as ProtocolError).code);
+          expect((error as ProtocolError).message).toMatch(/arguments/);
           nonObjects++;
           expect(fake.requests.length).toBe(before);
           return;

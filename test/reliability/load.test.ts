@@ -1,6 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CONCURRENCY } from '../../src/config.js';
 import { CLIENT_TOKEN, envelope, invitation, startFakeClerk, type FakeClerk } from '../helpers/fake-clerk.js';
@@ -36,7 +36,7 @@ describe('load over one stdio connection (the built server)', () => {
 
     const started = Date.now();
     const results = await Promise.all(
-      Array.from({ length: CALLS }, (_, i) => client!.callTool({ name: 'getOrganizationInvitations', arguments: { organization_id: `org_${i}` } }, undefined, { timeout: 290_000 }) as Promise<CallToolResult>),
+      Array.from({ length: CALLS }, (_, i) => client!.callTool({ name: 'getOrganizationInvitations', arguments: { organization_id: `org_${i}` } }, { timeout: 290_000 }) as Promise<CallToolResult>),
     );
     const took = Date.now() - started;
     const rss = await peakRssMiB(transport.pid!);

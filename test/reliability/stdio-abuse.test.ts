@@ -64,9 +64,9 @@ describe('protocol abuse over stdio (the built server)', () => {
     expect(errors.map((m) => [m.error?.code, m.id])).toEqual(abuse.map(([, , code, id]) => [code, id ?? null]));
     expect(errors.at(-1)?.error?.message).toContain('longer than 8388608 bytes');
 
-    // An unknown tool is answered as a tool error (the SDK's choice), and the server still serves.
+    // An unknown tool is answered with a JSON-RPC error (invalid params, as the protocol says), and the server still serves.
     s.send(callTool('no-tool', 'noSuchTool', {}));
-    expect((await s.answer('no-tool')).result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('noSuchTool not found') }] });
+    expect((await s.answer('no-tool')).error).toMatchObject({ code: -32602, message: expect.stringContaining('noSuchTool not found') });
     expectCleanStreams(s);
     s.child.stdin.end();
     expect(await s.exited).toBe(0);
