@@ -6,8 +6,7 @@ import { settingsFromEnv } from './config.js';
 import { log } from './log.js';
 import { selectOperations } from './tools/select.js';
 import { VERSION } from './version.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './env.js';
 
 /** Runs the command line: help, version, a terminal command, or the stdio server (optionally against the sandbox). */
 export async function main(argv: readonly string[], env: Env): Promise<void> {

@@ -7,6 +7,7 @@ import { redactJwts } from './redact.js';
 import { retryAfterMs } from './retry-after.js';
 import { BodyDecodingError, MAX_REDIRECTS, nodeFetch } from './node-fetch.js';
 import { command } from '../invocation.js';
+import { isRecord } from '../json.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = FormValue;
@@ -108,9 +109,6 @@ function retryOptions({ isHTTPError, isTimeoutError }: Ky, method: HttpMethod, m
     delay: () => call.retryWaitMs,
   };
 }
-
-/** A plain JSON object (not an array, not null). */
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The one place that knows how to talk to Clerk's Frontend API: native auth with token rotation,

@@ -1,5 +1,6 @@
 import { listMemberships } from './account.js';
-import { isRecord, type ClerkClient } from './client.js';
+import type { ClerkClient } from './client.js';
+import { isRecord } from '../json.js';
 
 /** What a person deciding on a revoke needs to see of the invitation. */
 export interface InvitationSummary {

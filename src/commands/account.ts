@@ -8,8 +8,7 @@ import { CredentialStore, credentialsPath, type StoredCredentials } from '../cre
 import { CommandError } from '../errors.js';
 import { command, shellQuoted } from '../invocation.js';
 import { printable } from './printable.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from '../env.js';
 
 /** `clerk-invitations-mcp whoami`: the host, user, session and manageable organizations, on stdout. */
 export async function whoami(env: Env, print: (line: string) => void): Promise<void> {

@@ -9,8 +9,7 @@ import { command } from '../invocation.js';
 import { printable } from './printable.js';
 import type { Prompter } from './prompt.js';
 import { endSession, type SessionEnding } from './account.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from '../env.js';
 
 export interface LoginOptions {
   readonly env: Env;

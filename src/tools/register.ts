@@ -1,7 +1,8 @@
 import type { CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
 import type { Capability, OperationSpec } from '../capability/model.js';
 import { inputSchema, outputSchema } from '../capability/schema.js';
-import { isRecord, type ClerkClient, type ClerkRequest, type QueryValue } from '../clerk/client.js';
+import { isRecord } from '../json.js';
+import { type ClerkClient, type ClerkRequest, type QueryValue } from '../clerk/client.js';
 import { ClerkApiError, ClerkRequestError, describeFailure } from '../clerk/errors.js';
 import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
