@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../src/capability/load.js';
+import { loadCapability } from '../src/engine/load.js';
 import { ClerkClient } from '../src/clerk/client.js';
-import { createServer } from '../src/server.js';
-import { StdioTransport } from '../src/transports/stdio.js';
+import { createServer } from '../src/mcp/server.js';
+import { StdioTransport } from '../src/mcp/stdio.js';
 import { envelope, invitation, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 import { testSettings } from './helpers/connect.js';
 import { startRawServer, type Message, type RawServer } from './helpers/raw-server.js';

@@ -1,5 +1,5 @@
 import type { HTTPError, KyInstance, RetryOptions } from 'ky';
-import { callDeadlineMs, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, type ClerkSettings } from '../config.js';
+import { callDeadlineMs, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, type ClerkSettings } from './settings.js';
 import { ClerkApiError, ClerkRequestError, type ClerkErrorItem, type RequestLabel } from './errors.js';
 import { encodeForm, type FormValue } from './form.js';
 import { Limiter, LimiterStopped } from './limiter.js';

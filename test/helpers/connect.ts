@@ -1,10 +1,10 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
-import { loadCapability } from '../../src/capability/load.js';
-import type { Capability } from '../../src/capability/model.js';
+import { loadCapability } from '../../src/engine/load.js';
+import type { Capability } from '../../src/engine/model.js';
 import { ClerkClient } from '../../src/clerk/client.js';
-import type { ClerkSettings } from '../../src/config.js';
-import { createServer, type ServerOptions } from '../../src/server.js';
+import type { ClerkSettings } from '../../src/clerk/settings.js';
+import { createServer, type ServerOptions } from '../../src/mcp/server.js';
 import { CLIENT_TOKEN } from './fake-clerk.js';
 
 export interface Connected {

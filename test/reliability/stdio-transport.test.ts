@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../../src/capability/load.js';
+import { loadCapability } from '../../src/engine/load.js';
 import { ClerkClient } from '../../src/clerk/client.js';
-import { createServer } from '../../src/server.js';
-import { StdioTransport } from '../../src/transports/stdio.js';
+import { createServer } from '../../src/mcp/server.js';
+import { StdioTransport } from '../../src/mcp/stdio.js';
 import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from '../helpers/fake-clerk.js';
 import { callTool } from '../helpers/raw-server.js';
 

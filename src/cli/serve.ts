@@ -1,13 +1,13 @@
-import type { Capability } from './capability/model.js';
-import { ClerkClient } from './clerk/client.js';
-import type { CliOptions } from './cli.js';
-import { settingsFromEnv, type ClerkSettings } from './config.js';
-import { serverClerkClient } from './credentials/session.js';
-import { CredentialStore, credentialsPath } from './credentials/store.js';
-import { log, logUnhandledRejections } from './log.js';
-import { createServer } from './server.js';
-import { serveStdio } from './transports/stdio.js';
-import { command } from './invocation.js';
+import type { Capability } from '../engine/model.js';
+import { ClerkClient } from '../clerk/client.js';
+import type { CliOptions } from './arguments.js';
+import { settingsFromEnv, type ClerkSettings } from '../clerk/settings.js';
+import { serverClerkClient } from '../clerk/server-session.js';
+import { CredentialStore, credentialsPath } from '../credentials/store.js';
+import { log, logUnhandledRejections } from '../log.js';
+import { createServer } from '../mcp/server.js';
+import { serveStdio } from '../mcp/stdio.js';
+import { command } from '../invocation.js';
 
 export interface ServeOptions {
   readonly cli: CliOptions;
@@ -17,7 +17,7 @@ export interface ServeOptions {
   readonly settings: ClerkSettings | undefined;
 }
 
-/** The MCP server on stdio, with the MCP SDK: loaded by main.ts once the settings are checked. */
+/** The MCP server on stdio, with the MCP SDK: loaded by cli/main.ts once the settings are checked. */
 export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
   const { env } = cli;
   let closeSandbox = async (): Promise<void> => undefined;
@@ -26,7 +26,7 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
   let clerk: ClerkClient;
   if (!settings) {
     // Loaded only when asked for: the simulator is not needed to serve Clerk.
-    const { startSandbox } = await import('./sandbox/simulator.js');
+    const { startSandbox } = await import('../sandbox/simulator.js');
     const sandbox = await startSandbox();
     closeSandbox = () => sandbox.close();
     clerk = new ClerkClient(settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: sandbox.url, CLERK_CLIENT_TOKEN: sandbox.clientToken, CLERK_SESSION_ID: sandbox.sessionId }));

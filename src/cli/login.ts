@@ -1,8 +1,8 @@
 import { createSignIn, listMemberships, signInStep, type SignIn, type SignInFactor } from '../clerk/account.js';
 import { ClerkClient } from '../clerk/client.js';
 import { ClerkApiError, signInRefusal, signInStatusProblem } from '../clerk/errors.js';
-import { settingsFromEnv } from '../config.js';
-import { saveSignIn, signInWithTicket } from '../credentials/session.js';
+import { settingsFromEnv } from '../clerk/settings.js';
+import { saveSignIn, signInWithTicket } from '../clerk/server-session.js';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
 import { command } from '../invocation.js';

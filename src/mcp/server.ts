@@ -1,13 +1,13 @@
 import { McpServer } from '@modelcontextprotocol/server';
-import type { Capability } from './capability/model.js';
-import type { ClerkClient } from './clerk/client.js';
-import { serverInstructions } from './instructions.js';
+import type { Capability } from '../engine/model.js';
+import type { ClerkClient } from '../clerk/client.js';
+import { serverInstructions } from '../clerk/instructions.js';
 import { LazyJsonSchemaValidator } from './json-schema-validator.js';
-import { registerOrganizationsResource } from './resources/organizations.js';
-import { CONFIRM_TIMEOUT_MS } from './tools/confirm.js';
-import { ConfirmationStates } from './tools/confirm-step.js';
-import { registerTools, type ConfirmOptions } from './tools/register.js';
-import { VERSION } from './version.js';
+import { registerOrganizationsResource } from './organizations.js';
+import { CONFIRM_TIMEOUT_MS } from './confirm.js';
+import { ConfirmationStates } from './confirm-step.js';
+import { registerTools, type ConfirmOptions } from './register.js';
+import { VERSION } from '../version.js';
 
 export interface ServerOptions extends ConfirmOptions {
   readonly capability: Capability;

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './config.js';
-import { ConfigError, UsageError } from './errors.js';
-import { command as named, commandName } from './invocation.js';
-import { VERSION } from './version.js';
-import type { Env } from './env.js';
+import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../clerk/settings.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { command as named, commandName } from '../invocation.js';
+import { VERSION } from '../version.js';
+import type { Env } from '../env.js';
 
 /** What to run: the MCP server (no command), or one of the terminal commands. */
 export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox';

@@ -1,5 +1,5 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
-import type { OperationSpec } from '../capability/model.js';
+import type { OperationSpec } from './model.js';
 
 /**
  * Derives MCP tool hints from an operation's HTTP contract, so that no tool needs a hand-written

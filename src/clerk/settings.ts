@@ -1,7 +1,7 @@
-import { ConfigError } from './errors.js';
-import { parsePublishableKey } from './clerk/publishable-key.js';
-import { checkProxyVariables } from './clerk/proxy-variables.js';
-import type { Env } from './env.js';
+import { ConfigError } from '../errors.js';
+import { parsePublishableKey } from './publishable-key.js';
+import { checkProxyVariables } from './proxy-variables.js';
+import type { Env } from '../env.js';
 
 /** Everything the server needs to talk to one Clerk Frontend API. */
 export interface ClerkSettings {

@@ -1,12 +1,12 @@
 import type { CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
-import type { Capability, OperationSpec } from '../capability/model.js';
-import { inputSchema, outputSchema } from '../capability/schema.js';
+import type { Capability, OperationSpec } from '../engine/model.js';
+import { inputSchema, outputSchema } from '../engine/schema.js';
 import { isRecord } from '../json.js';
 import { type ClerkClient, type ClerkRequest, type QueryValue } from '../clerk/client.js';
 import { ClerkApiError, ClerkRequestError, describeFailure } from '../clerk/errors.js';
 import type { FormValue } from '../clerk/form.js';
 import { log } from '../log.js';
-import { annotationsFor } from './annotations.js';
+import { annotationsFor } from '../engine/annotations.js';
 import { confirmationMessage, confirmationReason, lookUpQuestionContext } from './confirm.js';
 import { confirmStep, type ConfirmationStates } from './confirm-step.js';
 

@@ -1,7 +1,7 @@
-import type { OperationSpec, ParameterSpec } from '../capability/model.js';
+import type { OperationSpec, ParameterSpec } from '../engine/model.js';
 import type { ClerkClient } from '../clerk/client.js';
 import { findPendingInvitation, organizationName, type InvitationSummary } from '../clerk/invitation-lookup.js';
-import { annotationsFor } from './annotations.js';
+import { annotationsFor } from '../engine/annotations.js';
 
 /** Why a tool asks the user first: it destroys something, or it creates many things at once. */
 export type ConfirmationReason = { readonly kind: 'destructive' } | { readonly kind: 'bulk'; readonly parameter: ParameterSpec };
