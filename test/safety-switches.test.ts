@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadCapability, parseCapability } from '../src/engine/load.js';
 import { parseCli } from '../src/cli/arguments.js';
 import { ConfigError, UsageError } from '../src/errors.js';
-import { confirmationReason } from '../src/mcp/confirm.js';
+import { confirmationReason } from '../src/engine/confirm.js';
 import { selectOperations } from '../src/engine/select.js';
 import { connect, text, type ConnectOptions, type Connected } from './helpers/connect.js';
 import { envelope, invitation, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';

@@ -1,11 +1,14 @@
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { Capability } from '../engine/model.js';
 import { ClerkClient } from '../clerk/client.js';
+import { clerkExecutor } from '../clerk/executor.js';
+import { serverInstructions } from '../clerk/instructions.js';
 import type { CliOptions } from './arguments.js';
 import { settingsFromEnv, type ClerkSettings } from '../clerk/settings.js';
 import { serverClerkClient } from '../clerk/server-session.js';
 import { CredentialStore, credentialsPath } from '../credentials/store.js';
 import { log, logUnhandledRejections } from '../log.js';
-import { createServer } from '../mcp/server.js';
+import { createServer, type ServerOptions } from '../mcp/server.js';
 import { serveStdio } from '../mcp/stdio.js';
 import { command } from '../invocation.js';
 
@@ -15,6 +18,11 @@ export interface ServeOptions {
   readonly capability: Capability;
   /** Checked settings; undefined with --sandbox, whose URL and token come from the simulator. */
   readonly settings: ClerkSettings | undefined;
+}
+
+/** The MCP server for `capability`, its tools run against Clerk by `clerk`, with Clerk's instructions. */
+export function createClerkServer({ clerk, ...options }: Omit<ServerOptions, 'executor' | 'instructions'> & { readonly clerk: ClerkClient }): McpServer {
+  return createServer({ ...options, executor: clerkExecutor(clerk), instructions: serverInstructions(options.capability.operations) });
 }
 
 /** The MCP server on stdio, with the MCP SDK: loaded by cli/main.ts once the settings are checked. */
@@ -44,5 +52,5 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
     await writesSettled();
     await closeSandbox();
   };
-  await serveStdio(() => createServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
+  await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
 }

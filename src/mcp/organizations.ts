@@ -1,15 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { listMemberships } from '../clerk/account.js';
-import type { ClerkClient } from '../clerk/client.js';
-import { describeFailure } from '../clerk/errors.js';
+import type { ToolExecutor } from '../engine/executor.js';
 
 export const ORGANIZATIONS_URI = 'clerk://organizations';
 
 /**
  * The organizations where the signed-in user may manage members, so that an agent can turn
- * "invite Ann to Acme" into an organization_id. Read from Clerk on every read: roles change.
+ * "invite Ann to Acme" into an organization_id. Read on every read (roles change), through the executor.
  */
-export function registerOrganizationsResource(server: McpServer, clerk: ClerkClient): void {
+export function registerOrganizationsResource(server: McpServer, executor: Pick<ToolExecutor, 'organizations' | 'explain'>): void {
   server.registerResource(
     'organizations',
     ORGANIZATIONS_URI,
@@ -19,16 +17,13 @@ export function registerOrganizationsResource(server: McpServer, clerk: ClerkCli
       mimeType: 'application/json',
     },
     async (uri, ctx) => {
-      let memberships;
+      let body;
       try {
-        memberships = await listMemberships(clerk, ctx.mcpReq.signal);
+        body = await executor.organizations(ctx.mcpReq.signal);
       } catch (error) {
         // Becomes the JSON-RPC error of resources/read; the same words as a failed tool.
-        throw new Error(clerk.redact(describeFailure(`reading ${ORGANIZATIONS_URI}`, error)), { cause: error });
+        throw new Error(executor.explain(`reading ${ORGANIZATIONS_URI}`, error).text, { cause: error });
       }
-      const organizations = memberships.filter((m) => m.canManageMembers).map((m) => ({ id: m.id, name: m.name, slug: m.slug ?? null, role: m.role }));
-      const others = memberships.length - organizations.length;
-      const body = { organizations, ...(others > 0 ? { note: `The user also belongs to ${others} organization(s) without permission to manage members; they are not listed.` } : {}) };
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
     },
   );
