@@ -31,15 +31,13 @@ export interface ClerkClientOptions {
  * session; rotations kept, stale answers recognised, credentials reloaded from their source.
  */
 export class Session {
-  /** The client token in use (rotated tokens replace the configured one). */
-  token: string | undefined;
-  /** The session acted as (`_clerk_session_id`), if one is chosen. */
-  sessionId: string | undefined;
+  #token: string | undefined;
+  #sessionId: string | undefined;
   // The Clerk client the token belongs to (its JWT's `id` claim), as Clerk's SDKs pin it: a token
   // or an answer for another client is a stale token's replacement, never ours to adopt.
   #clientId: string | undefined;
-  /** Why the credential source failed when last asked (e.g. an unsafe credentials file): a whole message, fix included. */
-  sourceRefusal: string | undefined;
+  // Why the credential source failed when last asked (e.g. an unsafe credentials file): a whole message, fix included.
+  #sourceRefusal: string | undefined;
   readonly #settings: ClerkSettings;
   readonly #options: ClerkClientOptions;
   readonly #secrets: Secrets;
@@ -51,16 +49,31 @@ export class Session {
     this.#options = options;
     this.#secrets = secrets;
     this.#writesBusy = writesBusy;
-    this.token = settings.clientToken;
+    this.#token = settings.clientToken;
     this.#clientId = settings.clientToken === undefined ? undefined : clientIdOf(settings.clientToken);
-    this.sessionId = settings.sessionId;
+    this.#sessionId = settings.sessionId;
+  }
+
+  /** The client token in use (rotated tokens replace the configured one). */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /** The session acted as (`_clerk_session_id`), if one is chosen. */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** Why the credential source failed when last asked: a whole message, fix included. */
+  get sourceRefusal(): string | undefined {
+    return this.#sourceRefusal;
   }
 
   /** Acts as another client token and session from now on. */
   use(credentials: ClerkCredentials): void {
-    this.token = credentials.clientToken;
+    this.#token = credentials.clientToken;
     this.#clientId = clientIdOf(credentials.clientToken);
-    this.sessionId = credentials.sessionId;
+    this.#sessionId = credentials.sessionId;
     this.#secrets.add(credentials.clientToken);
   }
 
@@ -82,7 +95,7 @@ export class Session {
    * rotation; one seen before is older than ours (e.g. a write-back that failed).
    */
   #isNewer(token: string): boolean {
-    return token !== this.token && !this.#secrets.has(token);
+    return token !== this.#token && !this.#secrets.has(token);
   }
 
   /**
@@ -95,7 +108,7 @@ export class Session {
     const giveUpAt = Math.min(Date.now() + STALE_WAIT_MS, call.deadlineAt);
     let storedWasTried = false;
     for (let first = true; ; first = false) {
-      if (this.token !== undefined && !call.tried.has(this.token)) return true;
+      if (this.#token !== undefined && !call.tried.has(this.#token)) return true;
       if (first || this.#options.credentialsChanged?.() !== false) {
         const credentials = this.#askSource();
         if (credentials && !call.tried.has(credentials.clientToken) && this.#isNewer(credentials.clientToken)) {
@@ -123,10 +136,10 @@ export class Session {
     if (!this.#options.reloadCredentials) return undefined;
     try {
       const credentials = this.#options.reloadCredentials();
-      this.sourceRefusal = undefined;
+      this.#sourceRefusal = undefined;
       return credentials;
     } catch (error) {
-      this.sourceRefusal = error instanceof Error ? error.message : String(error);
+      this.#sourceRefusal = error instanceof Error ? error.message : String(error);
       return undefined;
     }
   }
@@ -151,8 +164,8 @@ export class Session {
     // another call must not make an answer to the old client look stale.
     const pinned = call.sentWith === undefined ? this.#clientId : clientIdOf(call.sentWith);
     if (pinned !== undefined && id !== undefined && id !== pinned) throw stale('for another client (a new one, without sessions)');
-    if (request.needsSession && !holdsSession(answered ?? client, this.sessionId)) {
-      throw stale(this.sessionId ? `with a client that has no active session ${this.sessionId}` : 'with a client that has no active session');
+    if (request.needsSession && !holdsSession(answered ?? client, this.#sessionId)) {
+      throw stale(this.#sessionId ? `with a client that has no active session ${this.#sessionId}` : 'with a client that has no active session');
     }
   }
 
@@ -173,19 +186,19 @@ export class Session {
     const token = bearer(header);
     // Answers can arrive out of order. One to a request sent with an older token than the one in
     // use comes from before the latest rotation: its token, or its clearing, is not for ours.
-    const current = call.sentWith === this.token;
+    const current = call.sentWith === this.#token;
     if (token === '') {
       // `Bearer ` alone is Clerk's "forget the token" (after DELETE /v1/client): never a token itself.
-      if (current && this.token !== undefined) this.token = undefined;
+      if (current && this.#token !== undefined) this.#token = undefined;
       return;
     }
-    if (token === this.token) return;
+    if (token === this.#token) return;
     this.#secrets.add(token);
     // A rotation keeps the client: a token for another client (pinned by its `id` claim) is not ours.
     // A sign-in (anonymous) starts a new client, whose token pins it.
     if (!current || (this.#clientId !== undefined && clientIdOf(token) !== this.#clientId)) return;
-    const previous = this.token;
-    this.token = token;
+    const previous = this.#token;
+    this.#token = token;
     this.#clientId = clientIdOf(token);
     this.#options.onTokenRotated?.(token, previous);
   }
