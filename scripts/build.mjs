@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
-const CAPABILITY = 'src/capability/clerk-frontend-api-invitations.yaml';
+const CAPABILITY = 'src/engine/clerk-frontend-api-invitations.yaml';
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' };
 
 // Runs the server's own loader on the bundled YAML, so that the build fails where the server would.
@@ -15,7 +15,7 @@ async function precompileCapability() {
   const cache = 'node_modules/.cache/clerk-invitations-mcp';
   mkdirSync(cache, { recursive: true });
   const loader = `${cache}/load.mjs`;
-  await esbuild.build({ ...common, entryPoints: ['src/capability/load.ts'], outfile: loader, packages: 'external' });
+  await esbuild.build({ ...common, entryPoints: ['src/engine/load.ts'], outfile: loader, packages: 'external' });
   const { loadCapability } = await import(pathToFileURL(loader).href);
   // The file name alone: the build machine's paths have no place in the bin.
   return { ...loadCapability(CAPABILITY), file: basename(CAPABILITY) };
@@ -24,7 +24,7 @@ async function precompileCapability() {
 // The MCP SDK imports code this server never runs. Replaced in the bundle by a stub that fails
 // loudly: its runtime shim's default JSON Schema validator (ajv, most of the SDK's code), which the
 // server replaces with its own, loading the SDK's ajv validator on first use
-// (src/json-schema-validator.ts).
+// (src/mcp/json-schema-validator.ts).
 const STUBS = {
   '@modelcontextprotocol/server/_shims':
     'export { default as process } from "node:process"; export class DefaultJsonSchemaValidator { constructor() { throw new Error("pass a jsonSchemaValidator: ajv is not bundled"); } }',

@@ -7,4 +7,4 @@ import * as nodeModule from 'node:module';
 // hence the dynamic import below. BENCHMARKS.md.
 const { enableCompileCache } = nodeModule as { enableCompileCache?: () => unknown };
 enableCompileCache?.();
-await import('./run.js');
+await import('./cli/run.js');

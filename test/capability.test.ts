@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { BUNDLED_CAPABILITY, loadCapability, parseCapability } from '../src/capability/load.js';
+import { BUNDLED_CAPABILITY, loadCapability, parseCapability } from '../src/engine/load.js';
 import { SEED } from './helpers/seed.js';
 
 const bundledText = readFileSync(BUNDLED_CAPABILITY, 'utf8');

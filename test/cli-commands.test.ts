@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCli } from '../src/cli.js';
+import { HELP, parseCli } from '../src/cli/arguments.js';
 
 describe('the command line', () => {
   it('runs the server without a command, and knows login, whoami, logout and sandbox', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionUser } from '../src/clerk/account.js';
 import { ClerkRequestError } from '../src/clerk/errors.js';
-import { serverClerkClient } from '../src/credentials/session.js';
+import { serverClerkClient } from '../src/clerk/server-session.js';
 import { CredentialStore, type StoredCredentials } from '../src/credentials/store.js';
 import { connectClerk, testSettings, text, type Connected } from './helpers/connect.js';
 import { clerkErrors, invitation, SESSION_JWT, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settingsFromEnv } from '../src/config.js';
+import { settingsFromEnv } from '../src/clerk/settings.js';
 
 const KEY = 'pk_test_ZXhhbXBsZS5hY2NvdW50cy5kZXYk';
 

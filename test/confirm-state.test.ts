@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../src/capability/load.js';
+import { loadCapability } from '../src/engine/load.js';
 import { ClerkClient } from '../src/clerk/client.js';
-import { createServer } from '../src/server.js';
-import { StdioTransport } from '../src/transports/stdio.js';
+import { createClerkServer } from '../src/cli/serve.js';
+import { StdioTransport } from '../src/mcp/stdio.js';
 import { envelope, invitation, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 import { testSettings } from './helpers/connect.js';
 import { startRawServer, type Message, type RawServer } from './helpers/raw-server.js';
@@ -132,7 +132,7 @@ describe('confirmation state in the 2026-07-28 era (in process: the SDK stdio en
         if (typeof m.id === 'number') answers.set(m.id, m);
       }
     });
-    handle = serveStdio(() => createServer({ capability: loadCapability(), clerk, confirmTimeoutMs: 1_000 }), { transport: new StdioTransport(stdin, stdout) });
+    handle = serveStdio(() => createClerkServer({ capability: loadCapability(), clerk, confirmTimeoutMs: 1_000 }), { transport: new StdioTransport(stdin, stdout) });
     return {
       send: (m) => void stdin.write(`${JSON.stringify(m)}\n`),
       answer: async (id) => {

@@ -4,8 +4,8 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClerkClient } from '../src/clerk/client.js';
 import { describeFailure } from '../src/clerk/errors.js';
-import { endSession } from '../src/commands/account.js';
-import type { ClerkSettings } from '../src/config.js';
+import { endSession } from '../src/cli/account.js';
+import type { ClerkSettings } from '../src/clerk/settings.js';
 import { CLIENT_TOKEN, envelope, invitation, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
 import { callTool, initialize, startRawServer, type RawServer } from './helpers/raw-server.js';
 

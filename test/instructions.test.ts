@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../src/capability/load.js';
-import { selectOperations, type ToolSelection } from '../src/tools/select.js';
+import { loadCapability } from '../src/engine/load.js';
+import { selectOperations, type ToolSelection } from '../src/engine/select.js';
 import { connect, type Connected } from './helpers/connect.js';
 import { startRawServer, type RawServer } from './helpers/raw-server.js';
 

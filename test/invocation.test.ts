@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseCli } from '../src/cli.js';
+import { parseCli } from '../src/cli/arguments.js';
 import { commandName } from '../src/invocation.js';
 import { BIN, freshConfig, runCli } from './helpers/cli.js';
 

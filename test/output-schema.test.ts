@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability, parseCapability } from '../src/capability/load.js';
-import { outputSchema } from '../src/capability/schema.js';
+import { loadCapability, parseCapability } from '../src/engine/load.js';
+import { outputSchema } from '../src/engine/schema.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
 import { connect, text, type Connected } from './helpers/connect.js';
 import { envelope, invitation, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';

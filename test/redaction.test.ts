@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import * as z from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../src/capability/load.js';
-import { inputSchema } from '../src/capability/schema.js';
+import { loadCapability } from '../src/engine/load.js';
+import { inputSchema } from '../src/engine/schema.js';
 import { ClerkClient } from '../src/clerk/client.js';
 import { redactJwts } from '../src/clerk/redact.js';
 import { connect, testSettings, text, type Connected } from './helpers/connect.js';

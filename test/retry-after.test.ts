@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClerkClient } from '../src/clerk/client.js';
 import { describeFailure } from '../src/clerk/errors.js';
 import { retryAfterMs } from '../src/clerk/retry-after.js';
-import { callDeadlineMs } from '../src/config.js';
+import { callDeadlineMs } from '../src/clerk/settings.js';
 import { testSettings } from './helpers/connect.js';
 import { clerkErrors, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 

@@ -1,10 +1,10 @@
 import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability, parseCapability } from '../src/capability/load.js';
-import { parseCli } from '../src/cli.js';
+import { loadCapability, parseCapability } from '../src/engine/load.js';
+import { parseCli } from '../src/cli/arguments.js';
 import { ConfigError, UsageError } from '../src/errors.js';
-import { confirmationReason } from '../src/tools/confirm.js';
-import { selectOperations } from '../src/tools/select.js';
+import { confirmationReason } from '../src/engine/confirm.js';
+import { selectOperations } from '../src/engine/select.js';
 import { connect, text, type ConnectOptions, type Connected } from './helpers/connect.js';
 import { envelope, invitation, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 

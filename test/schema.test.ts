@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { loadCapability } from '../src/capability/load.js';
-import { inputSchema, outputSchema } from '../src/capability/schema.js';
+import { loadCapability } from '../src/engine/load.js';
+import { inputSchema, outputSchema } from '../src/engine/schema.js';
 import { invitation } from './helpers/fake-clerk.js';
 import { SEED } from './helpers/seed.js';
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serverClerkClient } from '../src/credentials/session.js';
+import { serverClerkClient } from '../src/clerk/server-session.js';
 import { CredentialStore, type StoredCredentials } from '../src/credentials/store.js';
 import { connectClerk, testSettings, text, type Connected } from './helpers/connect.js';
 import { clerkErrors, envelope, invitation, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';

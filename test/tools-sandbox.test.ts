@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../src/capability/load.js';
+import { loadCapability } from '../src/engine/load.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
 import { connect, text, type Connected } from './helpers/connect.js';
 import { SEED } from './helpers/seed.js';

@@ -1,4 +1,5 @@
-import { isRecord, type ClerkClient } from './client.js';
+import type { ClerkClient } from './client.js';
+import { isRecord } from '../json.js';
 import { ClerkApiError, ClerkRequestError } from './errors.js';
 import type { FormValue } from './form.js';
 

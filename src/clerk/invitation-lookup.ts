@@ -1,13 +1,7 @@
 import { listMemberships } from './account.js';
-import { isRecord, type ClerkClient } from './client.js';
-
-/** What a person deciding on a revoke needs to see of the invitation. */
-export interface InvitationSummary {
-  readonly emailAddress: string;
-  readonly role: string;
-  /** The organization's name as the invitation carries it (`public_organization_data.name`). */
-  readonly organizationName: string | undefined;
-}
+import type { ClerkClient } from './client.js';
+import type { InvitationSummary, QuestionContext } from '../engine/confirm.js';
+import { isRecord } from '../json.js';
 
 // Clerk's largest page; a few pages cover any organization's pending invitations.
 const PAGE = 500;
@@ -40,6 +34,22 @@ export async function findPendingInvitation(clerk: ClerkClient, organizationId: 
 /** The name of an organization the signed-in user belongs to (`GET /v1/me/organization_memberships`), or undefined. */
 export async function organizationName(clerk: ClerkClient, organizationId: string, signal?: AbortSignal): Promise<string | undefined> {
   return (await listMemberships(clerk, signal)).find((m) => m.id === organizationId)?.name;
+}
+
+/**
+ * Looks up what the question should show: the organization's name and, for a call on one
+ * invitation, its address and role. Reads only; a failed lookup leaves its part out and is never
+ * a reason to send anything.
+ */
+export async function lookUpQuestionContext(clerk: ClerkClient, args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<QuestionContext> {
+  const org = typeof args.organization_id === 'string' ? args.organization_id : undefined;
+  const invitationId = typeof args.invitation_id === 'string' ? args.invitation_id : undefined;
+  if (!org) return {};
+  const [name, invitation] = await Promise.all([
+    organizationName(clerk, org, signal).catch(() => undefined),
+    invitationId ? findPendingInvitation(clerk, org, invitationId, signal).catch(() => undefined) : undefined,
+  ]);
+  return { organizationName: name, invitation };
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -1,6 +1,5 @@
 import { ConfigError } from '../errors.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from '../env.js';
 
 /** The variables that can send an https request through a proxy (proxy-from-env reads either case). */
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'] as const;

@@ -5,7 +5,7 @@
  */
 import { lstatSync, readFileSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
-import { isRecord } from '../clerk/client.js';
+import { isRecord } from '../json.js';
 import { writePrivateTemp } from './private-file.js';
 
 /** What a refused file yields for one host. */

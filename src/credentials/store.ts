@@ -2,11 +2,12 @@ import { lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isRecord } from '../clerk/client.js';
+import { isRecord } from '../json.js';
 import { ConfigError } from '../errors.js';
 import { command, shellQuoted } from '../invocation.js';
 import { acquireLock, LockHeldError, processIsAlive, type HeldLock } from './lock.js';
 import { writePrivateTemp } from './private-file.js';
+import type { Env } from '../env.js';
 
 /** What `login` keeps for one Frontend API host. */
 export interface StoredCredentials {
@@ -25,8 +26,6 @@ interface StoreFile {
   /** By Frontend API base URL (e.g. https://clerk.example.com). */
   hosts: Record<string, StoredCredentials>;
 }
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** `$XDG_CONFIG_HOME/clerk-invitations-mcp/credentials.json`, else `~/.config/clerk-invitations-mcp/credentials.json`. */
 export function credentialsPath(env: Env): string {

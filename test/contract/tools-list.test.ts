@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../../src/capability/load.js';
-import { selectOperations } from '../../src/tools/select.js';
+import { loadCapability } from '../../src/engine/load.js';
+import { selectOperations } from '../../src/engine/select.js';
 import { connect, type ConnectOptions, type Connected } from '../helpers/connect.js';
 import { startFakeClerk, type FakeClerk } from '../helpers/fake-clerk.js';
 

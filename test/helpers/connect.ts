@@ -1,10 +1,11 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
-import { loadCapability } from '../../src/capability/load.js';
-import type { Capability } from '../../src/capability/model.js';
+import { loadCapability } from '../../src/engine/load.js';
+import type { Capability } from '../../src/engine/model.js';
 import { ClerkClient } from '../../src/clerk/client.js';
-import type { ClerkSettings } from '../../src/config.js';
-import { createServer, type ServerOptions } from '../../src/server.js';
+import type { ClerkSettings } from '../../src/clerk/settings.js';
+import { createClerkServer } from '../../src/cli/serve.js';
+import type { ServerOptions } from '../../src/mcp/server.js';
 import { CLIENT_TOKEN } from './fake-clerk.js';
 
 export interface Connected {
@@ -38,7 +39,7 @@ export function testSettings(settings: Partial<ClerkSettings> & { baseUrl: strin
 
 /** An SDK Client connected in memory to the real server factory, around a given Clerk client. */
 export async function connectClerk(clerk: ClerkClient, capability: Capability = loadCapability(), { elicit, ...serverOptions }: ConnectOptions = {}): Promise<Connected> {
-  const server = createServer({ capability, clerk, ...serverOptions });
+  const server = createClerkServer({ capability, clerk, ...serverOptions });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '1.0.0' }, elicit ? { capabilities: { elicitation: {} } } : {});
   if (elicit) client.setRequestHandler('elicitation/create', (request, ctx) => elicit(request.params, ctx.mcpReq.signal));

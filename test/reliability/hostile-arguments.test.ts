@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCapability } from '../../src/capability/load.js';
-import type { Capability, OperationSpec, ParameterSpec } from '../../src/capability/model.js';
+import { loadCapability } from '../../src/engine/load.js';
+import type { Capability, OperationSpec, ParameterSpec } from '../../src/engine/model.js';
 import { connect, text, type Connected } from '../helpers/connect.js';
 import { envelope, invitation, startFakeClerk, type FakeClerk, type Received } from '../helpers/fake-clerk.js';
 import { knob, recordFigure } from '../helpers/figures.js';

@@ -2,7 +2,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_CONCURRENCY } from '../../src/config.js';
+import { DEFAULT_MAX_CONCURRENCY } from '../../src/clerk/settings.js';
 import { CLIENT_TOKEN, envelope, invitation, startFakeClerk, type FakeClerk } from '../helpers/fake-clerk.js';
 import { knob, peakRssMiB, recordFigure } from '../helpers/figures.js';
 import { BIN, baseEnv } from '../helpers/raw-server.js';

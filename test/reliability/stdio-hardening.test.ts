@@ -3,10 +3,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../../src/capability/load.js';
+import { loadCapability } from '../../src/engine/load.js';
 import { ClerkClient } from '../../src/clerk/client.js';
-import { createServer } from '../../src/server.js';
-import { StdioTransport } from '../../src/transports/stdio.js';
+import { createClerkServer } from '../../src/cli/serve.js';
+import { StdioTransport } from '../../src/mcp/stdio.js';
 import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from '../helpers/fake-clerk.js';
 import { recordFigure } from '../helpers/figures.js';
 import { callTool, initialize, startRawServer, type RawServer } from '../helpers/raw-server.js';
@@ -56,7 +56,7 @@ async function serve(maxDispatched?: number) {
     }
   });
   const transport = new StdioTransport(stdin, stdout, maxDispatched === undefined ? {} : { maxDispatched });
-  const server = createServer({ capability: loadCapability(), clerk });
+  const server = createClerkServer({ capability: loadCapability(), clerk });
   await server.connect(transport);
   const send = (m: object): boolean => stdin.write(`${JSON.stringify(m)}\n`);
   send({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });

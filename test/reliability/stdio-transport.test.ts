@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCapability } from '../../src/capability/load.js';
+import { loadCapability } from '../../src/engine/load.js';
 import { ClerkClient } from '../../src/clerk/client.js';
-import { createServer } from '../../src/server.js';
-import { StdioTransport } from '../../src/transports/stdio.js';
+import { createClerkServer } from '../../src/cli/serve.js';
+import { StdioTransport } from '../../src/mcp/stdio.js';
 import { CLIENT_TOKEN, envelope, startFakeClerk, type FakeClerk } from '../helpers/fake-clerk.js';
 import { callTool } from '../helpers/raw-server.js';
 
@@ -22,7 +22,7 @@ async function serve(maxLineBytes?: number, maxDispatched?: number) {
   let out = '';
   stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const transport = new StdioTransport(stdin, stdout, { ...(maxLineBytes === undefined ? {} : { maxLineBytes }), ...(maxDispatched === undefined ? {} : { maxDispatched }) });
-  const server = createServer({ capability: loadCapability(), clerk });
+  const server = createClerkServer({ capability: loadCapability(), clerk });
   await server.connect(transport);
   const send = (m: object | string): boolean => stdin.write(`${typeof m === 'string' ? m : JSON.stringify(m)}\n`);
   const messages = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: string; error?: { code: number; message: string }; result?: { isError?: boolean } });

@@ -1,16 +1,15 @@
 import { createSignIn, listMemberships, signInStep, type SignIn, type SignInFactor } from '../clerk/account.js';
 import { ClerkClient } from '../clerk/client.js';
 import { ClerkApiError, signInRefusal, signInStatusProblem } from '../clerk/errors.js';
-import { settingsFromEnv } from '../config.js';
-import { saveSignIn, signInWithTicket } from '../credentials/session.js';
+import { settingsFromEnv } from '../clerk/settings.js';
+import { saveSignIn, signInWithTicket } from '../clerk/server-session.js';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
 import { command } from '../invocation.js';
 import { printable } from './printable.js';
 import type { Prompter } from './prompt.js';
 import { endSession, type SessionEnding } from './account.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from '../env.js';
 
 export interface LoginOptions {
   readonly env: Env;

@@ -1,13 +1,16 @@
-import type { Capability } from './capability/model.js';
-import { ClerkClient } from './clerk/client.js';
-import type { CliOptions } from './cli.js';
-import { settingsFromEnv, type ClerkSettings } from './config.js';
-import { serverClerkClient } from './credentials/session.js';
-import { CredentialStore, credentialsPath } from './credentials/store.js';
-import { log, logUnhandledRejections } from './log.js';
-import { createServer } from './server.js';
-import { serveStdio } from './transports/stdio.js';
-import { command } from './invocation.js';
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { Capability } from '../engine/model.js';
+import { ClerkClient } from '../clerk/client.js';
+import { clerkExecutor } from '../clerk/executor.js';
+import { serverInstructions } from '../clerk/instructions.js';
+import type { CliOptions } from './arguments.js';
+import { settingsFromEnv, type ClerkSettings } from '../clerk/settings.js';
+import { serverClerkClient } from '../clerk/server-session.js';
+import { CredentialStore, credentialsPath } from '../credentials/store.js';
+import { log, logUnhandledRejections } from '../log.js';
+import { createServer, type ServerOptions } from '../mcp/server.js';
+import { serveStdio } from '../mcp/stdio.js';
+import { command } from '../invocation.js';
 
 export interface ServeOptions {
   readonly cli: CliOptions;
@@ -17,7 +20,12 @@ export interface ServeOptions {
   readonly settings: ClerkSettings | undefined;
 }
 
-/** The MCP server on stdio, with the MCP SDK: loaded by main.ts once the settings are checked. */
+/** The MCP server for `capability`, its tools run against Clerk by `clerk`, with Clerk's instructions. */
+export function createClerkServer({ clerk, ...options }: Omit<ServerOptions, 'executor' | 'instructions'> & { readonly clerk: ClerkClient }): McpServer {
+  return createServer({ ...options, executor: clerkExecutor(clerk), instructions: serverInstructions(options.capability.operations) });
+}
+
+/** The MCP server on stdio, with the MCP SDK: loaded by cli/main.ts once the settings are checked. */
 export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
   const { env } = cli;
   let closeSandbox = async (): Promise<void> => undefined;
@@ -26,7 +34,7 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
   let clerk: ClerkClient;
   if (!settings) {
     // Loaded only when asked for: the simulator is not needed to serve Clerk.
-    const { startSandbox } = await import('./sandbox/simulator.js');
+    const { startSandbox } = await import('../sandbox/simulator.js');
     const sandbox = await startSandbox();
     closeSandbox = () => sandbox.close();
     clerk = new ClerkClient(settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: sandbox.url, CLERK_CLIENT_TOKEN: sandbox.clientToken, CLERK_SESSION_ID: sandbox.sessionId }));
@@ -44,5 +52,5 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
     await writesSettled();
     await closeSandbox();
   };
-  await serveStdio(() => createServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
+  await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
 }

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './config.js';
-import { ConfigError, UsageError } from './errors.js';
-import { command as named, commandName } from './invocation.js';
-import { VERSION } from './version.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../clerk/settings.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { command as named, commandName } from '../invocation.js';
+import { VERSION } from '../version.js';
+import type { Env } from '../env.js';
 
 /** What to run: the MCP server (no command), or one of the terminal commands. */
 export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox';
@@ -126,7 +125,6 @@ export const SANDBOX_SIGN_IN = `Sandbox users (password sandbox-password; every 
   admin@sandbox.test (username sandbox-admin)  admin of org_sandbox "Sandbox Inc"
   mfa@sandbox.test   (username sandbox-mfa)    the same, with a second factor (authenticator
                                                app, SMS, or backup code sandbox-backup-code)`;
-
 
 // `--tools a,b --tools c`: commas and repeats both work; blanks are dropped (an empty list is refused later).
 const splitNames = (lists: readonly string[]): string[] => lists.flatMap((list) => list.split(',')).map((name) => name.trim()).filter(Boolean);

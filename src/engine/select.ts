@@ -1,4 +1,4 @@
-import type { Capability, OperationSpec } from '../capability/model.js';
+import type { Capability, OperationSpec } from './model.js';
 import { UsageError } from '../errors.js';
 import { annotationsFor } from './annotations.js';
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { createSignIn, sessionUser, type SignIn } from '../clerk/account.js';
-import { ClerkClient, type ClerkCredentials } from '../clerk/client.js';
-import { signInRefusal } from '../clerk/errors.js';
-import type { ClerkSettings } from '../config.js';
+import { createSignIn, sessionUser, type SignIn } from './account.js';
+import { ClerkClient, type ClerkCredentials } from './client.js';
+import { signInRefusal } from './errors.js';
+import type { ClerkSettings } from './settings.js';
 import { log } from '../log.js';
-import type { CredentialStore, StoredCredentials } from './store.js';
+import type { CredentialStore, StoredCredentials } from '../credentials/store.js';
 
 /** Where the server's client token comes from. */
 /** 'refused': the credentials file is unusable (its refusal is logged, and answered by every tool). */

@@ -1,4 +1,4 @@
-import { SANDBOX_SIGN_IN } from '../cli.js';
+import { SANDBOX_SIGN_IN } from './arguments.js';
 import { CommandError } from '../errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/simulator.js';
 import { command } from '../invocation.js';

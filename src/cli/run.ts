@@ -1,5 +1,5 @@
 /** The command line, run: loaded by index.ts once the compile cache is on. */
-import { CapabilityError, CommandError, ConfigError, UsageError } from './errors.js';
+import { CapabilityError, CommandError, ConfigError, UsageError } from '../errors.js';
 import { main } from './main.js';
 
 main(process.argv.slice(2), process.env).catch((error: unknown) => {

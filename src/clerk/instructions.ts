@@ -1,5 +1,5 @@
-import type { OperationSpec } from './capability/model.js';
-import { annotationsFor } from './tools/annotations.js';
+import type { OperationSpec } from '../engine/model.js';
+import { annotationsFor } from '../engine/annotations.js';
 
 // The server's instructions to agents, in Clerk's terms, for the tools actually served.
 

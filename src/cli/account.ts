@@ -1,15 +1,14 @@
 import { endClientSessions, listMemberships, sessionUser } from '../clerk/account.js';
 import { ClerkApiError, signInRefusal } from '../clerk/errors.js';
 import { ClerkClient } from '../clerk/client.js';
-import { settingsFromEnv, type ClerkSettings } from '../config.js';
+import { settingsFromEnv, type ClerkSettings } from '../clerk/settings.js';
 import { removeSalvaged, salvageEntry } from '../credentials/salvage.js';
-import { serverClerkClient } from '../credentials/session.js';
+import { serverClerkClient } from '../clerk/server-session.js';
 import { CredentialStore, credentialsPath, type StoredCredentials } from '../credentials/store.js';
 import { CommandError } from '../errors.js';
 import { command, shellQuoted } from '../invocation.js';
 import { printable } from './printable.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from '../env.js';
 
 /** `clerk-invitations-mcp whoami`: the host, user, session and manageable organizations, on stdout. */
 export async function whoami(env: Env, print: (line: string) => void): Promise<void> {

@@ -1,5 +1,13 @@
-import type { ToolAnnotations } from '@modelcontextprotocol/server';
-import type { OperationSpec } from '../capability/model.js';
+import type { OperationSpec } from './model.js';
+
+/** MCP's tool hints, as plain data (the MCP layer hands them to its SDK unchanged). */
+export interface ToolAnnotations {
+  readonly title?: string;
+  readonly readOnlyHint?: boolean;
+  readonly destructiveHint?: boolean;
+  readonly idempotentHint?: boolean;
+  readonly openWorldHint?: boolean;
+}
 
 /**
  * Derives MCP tool hints from an operation's HTTP contract, so that no tool needs a hand-written

@@ -1,7 +1,5 @@
-import type { OperationSpec, ParameterSpec } from '../capability/model.js';
-import type { ClerkClient } from '../clerk/client.js';
-import { findPendingInvitation, organizationName, type InvitationSummary } from '../clerk/invitation-lookup.js';
 import { annotationsFor } from './annotations.js';
+import type { OperationSpec, ParameterSpec } from './model.js';
 
 /** Why a tool asks the user first: it destroys something, or it creates many things at once. */
 export type ConfirmationReason = { readonly kind: 'destructive' } | { readonly kind: 'bulk'; readonly parameter: ParameterSpec };
@@ -24,6 +22,14 @@ export const CONFIRM_TIMEOUT_MS = 10 * 60_000;
 
 // Long lists are cut in the message; the count is always exact.
 const MAX_LISTED = 100;
+
+/** What a person deciding on a revoke needs to see of the invitation. */
+export interface InvitationSummary {
+  readonly emailAddress: string;
+  readonly role: string;
+  /** The organization's name as the invitation carries it. */
+  readonly organizationName: string | undefined;
+}
 
 /** What was looked up for the question: undefined where the lookup found nothing or failed. */
 export interface QuestionContext {
@@ -78,22 +84,6 @@ function targetLines(args: Readonly<Record<string, unknown>>, context: QuestionC
     lines.push(name ? `  Organization ${show(name)} (${show(args.organization_id)})` : `  Organization ${show(args.organization_id)}: its name could not be looked up`);
   }
   return lines.length > 0 ? [...lines, ''] : [];
-}
-
-/**
- * Looks up what the question should show: the organization's name and, for a call on one
- * invitation, its address and role. Reads only; a failed lookup leaves its part out and is never
- * a reason to send anything.
- */
-export async function lookUpQuestionContext(clerk: ClerkClient, args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<QuestionContext> {
-  const org = typeof args.organization_id === 'string' ? args.organization_id : undefined;
-  const invitationId = typeof args.invitation_id === 'string' ? args.invitation_id : undefined;
-  if (!org) return {};
-  const [name, invitation] = await Promise.all([
-    organizationName(clerk, org, signal).catch(() => undefined),
-    invitationId ? findPendingInvitation(clerk, org, invitationId, signal).catch(() => undefined) : undefined,
-  ]);
-  return { organizationName: name, invitation };
 }
 
 const countOf = (value: unknown): number => (Array.isArray(value) ? value.length : 1);

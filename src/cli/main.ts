@@ -1,13 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
-import { bundledCapability } from './capability/bundled.js';
-import { helpText, parseCli, type CliOptions } from './cli.js';
-import { nameCommandsAbsolutely, nameCommandsFor } from './invocation.js';
-import { settingsFromEnv } from './config.js';
-import { log } from './log.js';
-import { selectOperations } from './tools/select.js';
-import { VERSION } from './version.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { bundledCapability } from '../engine/bundled.js';
+import { helpText, parseCli, type CliOptions } from './arguments.js';
+import { nameCommandsAbsolutely, nameCommandsFor } from '../invocation.js';
+import { settingsFromEnv } from '../clerk/settings.js';
+import { log } from '../log.js';
+import { selectOperations } from '../engine/select.js';
+import { VERSION } from '../version.js';
+import type { Env } from '../env.js';
 
 /** Runs the command line: help, version, a terminal command, or the stdio server (optionally against the sandbox). */
 export async function main(argv: readonly string[], env: Env): Promise<void> {
@@ -20,7 +19,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   switch (cli.command) {
     case 'login': {
-      const [{ login }, { terminalPrompter }] = await Promise.all([import('./commands/login.js'), import('./commands/prompt.js')]);
+      const [{ login }, { terminalPrompter }] = await Promise.all([import('./login.js'), import('./prompt.js')]);
       const io = terminalPrompter();
       try {
         return await login({ env: cli.env, ticket: cli.ticket, identifier: cli.identifier }, io);
@@ -29,11 +28,11 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
       }
     }
     case 'whoami':
-      return (await import('./commands/account.js')).whoami(cli.env, print);
+      return (await import('./account.js')).whoami(cli.env, print);
     case 'logout':
-      return (await import('./commands/account.js')).logout(cli.env, print);
+      return (await import('./account.js')).logout(cli.env, print);
     case 'sandbox':
-      return (await import('./commands/sandbox.js')).runSandbox(cli.port, print);
+      return (await import('./sandbox.js')).runSandbox(cli.port, print);
     case 'serve':
       return serve(cli);
   }
@@ -47,7 +46,7 @@ async function serve(cli: CliOptions): Promise<void> {
   // A broken capability file, a tool selection that does not fit it, or a wrong setting stops the
   // server before it answers anything. The YAML parser is loaded only for a file given on the
   // command line: the bundled capability comes precompiled.
-  const loaded = cli.capability ? (await import('./capability/load.js')).loadCapability(cli.capability) : await bundledCapability();
+  const loaded = cli.capability ? (await import('../engine/load.js')).loadCapability(cli.capability) : await bundledCapability();
   const capability = selectOperations(loaded, cli);
   if (capability.operations.length < loaded.operations.length) {
     log(`serving ${capability.operations.length} of ${loaded.operations.length} tools: ${capability.operations.map((op) => op.name).join(', ')}`);

@@ -21,7 +21,7 @@ const parameterSchema = z.looseObject({
   required: z.boolean().default(false),
   enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
   format: z.literal('email').optional(),
-  /** Longest string accepted; without it, the schema applies a default cap (see capability/schema.ts). */
+  /** Longest string accepted; without it, the schema applies a default cap (see engine/schema.ts). */
   maxLength: z.int().positive().optional(),
   minimum: z.number().optional(),
   maximum: z.number().optional(),

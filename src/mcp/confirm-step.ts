@@ -11,7 +11,7 @@ import {
   type RequestStateCodec,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { isRecord } from '../clerk/client.js';
+import { isRecord } from '../json.js';
 
 /** The state a question carries through the client: which call it asked about. */
 export interface ConfirmationState {

@@ -1,17 +1,20 @@
 import { McpServer } from '@modelcontextprotocol/server';
-import type { Capability } from './capability/model.js';
-import type { ClerkClient } from './clerk/client.js';
-import { serverInstructions } from './instructions.js';
+import { CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
+import { toolDefinitions } from '../engine/definitions.js';
+import type { ToolExecutor } from '../engine/executor.js';
+import type { Capability } from '../engine/model.js';
+import { VERSION } from '../version.js';
+import { ConfirmationStates } from './confirm-step.js';
 import { LazyJsonSchemaValidator } from './json-schema-validator.js';
-import { registerOrganizationsResource } from './resources/organizations.js';
-import { CONFIRM_TIMEOUT_MS } from './tools/confirm.js';
-import { ConfirmationStates } from './tools/confirm-step.js';
-import { registerTools, type ConfirmOptions } from './tools/register.js';
-import { VERSION } from './version.js';
+import { registerOrganizationsResource } from './organizations.js';
+import { registerTools, type ConfirmOptions } from './register.js';
 
 export interface ServerOptions extends ConfirmOptions {
   readonly capability: Capability;
-  readonly clerk: ClerkClient;
+  /** Runs the tools and reads the resource (e.g. Clerk's executor). */
+  readonly executor: ToolExecutor;
+  /** What the server tells agents, for the tools served. */
+  readonly instructions: string;
 }
 
 /**
@@ -20,13 +23,13 @@ export interface ServerOptions extends ConfirmOptions {
  * the user first when the client supports elicitation, unless `confirm` is false. To serve fewer
  * tools, narrow the capability (`selectOperations`).
  */
-export function createServer({ capability, clerk, ...confirm }: ServerOptions): McpServer {
+export function createServer({ capability, executor, instructions, ...confirm }: ServerOptions): McpServer {
   const timeoutMs = confirm.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
   const states = new ConfirmationStates(timeoutMs);
   const server = new McpServer(
     { name: 'clerk-invitations-mcp', title: capability.label, version: VERSION },
     {
-      instructions: serverInstructions(capability.operations),
+      instructions,
       jsonSchemaValidator: new LazyJsonSchemaValidator(),
       // A confirmation's state comes back from the client: refused before any handler runs unless
       // this process signed it and it has not expired (the handler then checks what it is bound to).
@@ -35,7 +38,7 @@ export function createServer({ capability, clerk, ...confirm }: ServerOptions): 
       inputRequired: { roundTimeoutMs: timeoutMs },
     },
   );
-  registerTools(server, capability, clerk, { ...confirm, states });
-  registerOrganizationsResource(server, clerk);
+  registerTools(server, toolDefinitions(capability), executor, { ...confirm, states });
+  registerOrganizationsResource(server, executor);
   return server;
 }

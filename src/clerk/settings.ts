@@ -1,6 +1,7 @@
-import { ConfigError } from './errors.js';
-import { parsePublishableKey } from './clerk/publishable-key.js';
-import { checkProxyVariables } from './clerk/proxy-variables.js';
+import { ConfigError } from '../errors.js';
+import { parsePublishableKey } from './publishable-key.js';
+import { checkProxyVariables } from './proxy-variables.js';
+import type { Env } from '../env.js';
 
 /** Everything the server needs to talk to one Clerk Frontend API. */
 export interface ClerkSettings {
@@ -33,8 +34,6 @@ const MAX_CONCURRENCY_LIMIT = 256;
 export const callDeadlineMs = (timeoutMs: number): number => Math.min(2 * timeoutMs, MAX_TIMEOUT_MS);
 // ky refuses longer timeouts (setTimeout's limit).
 const MAX_TIMEOUT_MS = 2_147_483_647;
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 const value = (env: Env, name: string): string | undefined => {
   const v = env[name]?.trim();

@@ -1,0 +1,51 @@
+import type { ToolExecutor } from '../engine/executor.js';
+import type { OperationSpec } from '../engine/model.js';
+import { toRequest } from '../engine/request.js';
+import { isRecord } from '../json.js';
+import { listMemberships } from './account.js';
+import type { ClerkClient } from './client.js';
+import { ClerkApiError, ClerkRequestError, describeFailure } from './errors.js';
+import { lookUpQuestionContext } from './invitation-lookup.js';
+
+/** Runs tool definitions as calls to Clerk's Frontend API through `clerk`, in Clerk's terms. */
+export function clerkExecutor(clerk: ClerkClient): ToolExecutor {
+  return {
+    async execute(tool, args, signal) {
+      const { response } = await clerk.request(toRequest(tool.operation, args, signal));
+      return shapeOutput(tool.operation, { response });
+    },
+    questionContext: (args, signal) => lookUpQuestionContext(clerk, args, signal),
+    async organizations(signal) {
+      const memberships = await listMemberships(clerk, signal);
+      const organizations = memberships.filter((m) => m.canManageMembers).map((m) => ({ id: m.id, name: m.name, slug: m.slug ?? null, role: m.role }));
+      const others = memberships.length - organizations.length;
+      return { organizations, ...(others > 0 ? { note: `The user also belongs to ${others} organization(s) without permission to manage members; they are not listed.` } : {}) };
+    },
+    // Clerk's refusals and network failures are answers; anything else is a bug.
+    explain: (what, error) => ({ text: clerk.redact(describeFailure(what, error)), expected: error instanceof ClerkApiError || error instanceof ClerkRequestError }),
+    redact: (text) => clerk.redact(text),
+  };
+}
+
+/** Applies the operation's output mapping to the envelope, and gives every list one shape. */
+export function shapeOutput(op: OperationSpec, envelope: { response: unknown }): Record<string, unknown> {
+  const payload = select(envelope, op.output.value);
+  const unexpected = (what: string): ClerkRequestError =>
+    new ClerkRequestError({ method: op.method, path: op.path }, 'no-payload', `Clerk's answer has an unexpected shape: ${what}.`, false);
+  if (op.output.type === 'array') {
+    // Clerk answers lists as a bare array or as { data, total_count }, depending on the endpoint.
+    if (Array.isArray(payload)) return { data: payload, total_count: payload.length };
+    if (isRecord(payload) && Array.isArray(payload.data)) {
+      return { data: payload.data, total_count: typeof payload.total_count === 'number' ? payload.total_count : payload.data.length };
+    }
+    throw unexpected(`expected a list at ${op.output.value}`);
+  }
+  if (!isRecord(payload)) throw unexpected(`expected an object at ${op.output.value}`);
+  return payload;
+}
+
+/** Follows a `$.a.b` mapping; `$.` is the whole value. */
+function select(root: unknown, path: string): unknown {
+  const keys = path.slice(2).split('.').filter(Boolean);
+  return keys.reduce<unknown>((node, key) => (isRecord(node) && Object.hasOwn(node, key) ? node[key] : undefined), root);
+}

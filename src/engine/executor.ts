@@ -1,0 +1,27 @@
+import type { QuestionContext } from './confirm.js';
+import type { ToolDefinition } from './definitions.js';
+
+/** How a failure reads to the agent, and whether it was expected (an answer) or a bug. */
+export interface Failure {
+  /** Redacted: safe to return and to log. */
+  readonly text: string;
+  /** False for a bug worth a stack on stderr; the service's refusals and network failures are expected. */
+  readonly expected: boolean;
+}
+
+/**
+ * Runs tool definitions against one service: a protocol layer calls it and never sees the
+ * service's client, its list shapes or its error types.
+ */
+export interface ToolExecutor {
+  /** Runs the tool and gives its structured result (the shape of the tool's output schema). */
+  execute(tool: ToolDefinition, args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Looks up what a confirmation question should show; reads only, never throws. */
+  questionContext(args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<QuestionContext>;
+  /** The organizations the user can manage, as the resource's JSON body. */
+  organizations(signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Words for a failed `what` (a tool name, or what was being read). */
+  explain(what: string, error: unknown): Failure;
+  /** Scrubs the service's secrets out of text. */
+  redact(text: string): string;
+}
