@@ -23,6 +23,14 @@ export function clerkExecutor(clerk: ClerkClient): ToolExecutor {
     },
     // Clerk's refusals and network failures are answers; anything else is a bug.
     explain: (what, error) => ({ text: clerk.redact(describeFailure(what, error)), expected: error instanceof ClerkApiError || error instanceof ClerkRequestError }),
+    unusableAnswer: ({ name, operation }, args, problem) => {
+      const { method, path } = toRequest(operation, args);
+      return clerk.redact(
+        method === 'GET'
+          ? `${name} failed: Clerk's answer to ${method} ${path} does not have the expected shape (${problem}).`
+          : `${name}: Clerk answered with success to ${method} ${path}: it was done, but its answer does not have the expected shape (${problem}). Do not repeat it: list the invitations to see the result.`,
+      );
+    },
     redact: (text) => clerk.redact(text),
   };
 }

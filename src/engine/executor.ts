@@ -22,6 +22,11 @@ export interface ToolExecutor {
   organizations(signal: AbortSignal): Promise<Record<string, unknown>>;
   /** Words for a failed `what` (a tool name, or what was being read). */
   explain(what: string, error: unknown): Failure;
+  /**
+   * Words for a call the service carried out whose answer cannot be returned (it does not fit the
+   * tool's output schema, or cannot even be serialised): for a write, that it was done all the same.
+   */
+  unusableAnswer(tool: ToolDefinition, args: Readonly<Record<string, unknown>>, problem: string): string;
   /** Scrubs the service's secrets out of text. */
   redact(text: string): string;
 }

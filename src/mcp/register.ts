@@ -46,8 +46,19 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
             }
           }
           const structured = await executor.execute(tool, args, signal);
-          // Compact: the same JSON as structuredContent, for clients that read only text.
-          return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+          // The call was carried out: from here on, a failure must not read as "not done" (a create
+          // repeated invites twice). The SDK would check the output schema after this handler
+          // returns, where a mismatch reads as a plain failure: checked here instead.
+          let text: string;
+          try {
+            const checked = tool.outputSchema.safeParse(structured);
+            if (!checked.success) return unusable(tool, args, executor, checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+            // Compact: the same JSON as structuredContent, for clients that read only text.
+            text = JSON.stringify(structured);
+          } catch (error) {
+            return unusable(tool, args, executor, error instanceof Error ? error.message : String(error));
+          }
+          return { content: [{ type: 'text', text }], structuredContent: structured };
         } catch (error) {
           const failure = executor.explain(tool.name, error);
           if (!failure.expected) log(`unexpected error in ${tool.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, executor);
@@ -56,4 +67,10 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
       },
     );
   }
+}
+
+/** A call carried out whose answer cannot be returned: an error result that says whether it was done. */
+function unusable(tool: ToolDefinition, args: Readonly<Record<string, unknown>>, executor: ToolExecutor, problem: string): CallToolResult {
+  log(`the answer to ${tool.name} cannot be returned: ${problem}`, executor);
+  return { isError: true, content: [{ type: 'text', text: executor.unusableAnswer(tool, args, problem) }] };
 }
