@@ -95,9 +95,14 @@ describe('confirmation state in the 2026-07-28 era (the built bin, --sandbox, ra
     expect(declined.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('the user declined. Nothing was sent to Clerk.') }] });
 
     expect(await pending()).toEqual(before);
+    // The same state sent again with a yes: the no stands (each question is answered once).
+    const overruled = await call(lines, REVOKE, ALICE, { requestState: state, inputResponses: YES });
+    expect(overruled.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('this confirmation was already answered') }] });
+    expect(await pending()).toEqual(before);
 
-    // The genuine state with a yes: revoked, once.
-    const revoked = await call(lines, REVOKE, ALICE, { requestState: state, inputResponses: YES });
+    // A fresh question, answered yes: revoked, once.
+    const again = (await call(lines, REVOKE, ALICE)).result?.requestState ?? '';
+    const revoked = await call(lines, REVOKE, ALICE, { requestState: again, inputResponses: YES });
     expect(revoked.result?.isError).toBeFalsy();
     expect(revoked.result?.structuredContent).toMatchObject({ id: ALICE.invitation_id, status: 'revoked' });
     expect(await pending()).toEqual(['bob@example.com']);
@@ -109,7 +114,6 @@ describe('confirmation state in the 2026-07-28 era (in process: the SDK stdio en
   let handle: StdioServerHandle | undefined;
   afterEach(async () => {
     await handle?.close();
-    await fake?.close();
     fake = handle = undefined;
   });
 
@@ -166,7 +170,7 @@ describe('confirmation state in the 2026-07-28 era (in process: the SDK stdio en
     const state = (await call(lines, REVOKE, args)).result?.requestState;
     expect((await call(lines, REVOKE, args, { requestState: state, inputResponses: YES })).result?.isError).toBeFalsy();
     const replayed = await call(lines, REVOKE, args, { requestState: state, inputResponses: YES });
-    expect(replayed.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('already acted on (each yes sends once)') }] });
+    expect(replayed.result).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('this confirmation was already answered (each question is answered once)') }] });
     expect(writes()).toEqual(['POST /v1/organizations/org_1/invitations/orginv_9/revoke']);
   });
 

@@ -18,7 +18,6 @@ let client: Client | undefined;
 let fake: FakeClerk | undefined;
 afterEach(async () => {
   await client?.close();
-  await fake?.close();
   client = fake = undefined;
 });
 

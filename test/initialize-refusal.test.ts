@@ -8,7 +8,6 @@ let server: RawServer | undefined;
 afterEach(async () => {
   server?.child.kill('SIGKILL');
   await server?.exited;
-  await fake?.close();
   fake = server = undefined;
 });
 

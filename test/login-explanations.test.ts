@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freshConfig, runCli } from './helpers/cli.js';
 import { clerkErrors, envelope, startFakeClerk, type FakeClerk, type Reply } from './helpers/fake-clerk.js';
 
@@ -6,10 +6,6 @@ const PASSWORD = 'correct-horse-battery-42';
 const TOKEN = 'fake_client_token_for_login';
 
 let fake: FakeClerk | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
 
 const signIn = (status: string): Reply => ({ headers: { authorization: `Bearer ${TOKEN}` }, json: envelope({ object: 'sign_in_attempt', id: 'sia_1', status, supported_first_factors: [{ strategy: 'password' }] }) });
 

@@ -12,7 +12,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await sandbox.close();
-  await fake?.close();
   fake = undefined;
 });
 

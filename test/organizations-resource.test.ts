@@ -17,7 +17,6 @@ let fake: FakeClerk | undefined;
 let connected: Connected | undefined;
 afterEach(async () => {
   await connected?.close();
-  await fake?.close();
   connected = fake = undefined;
 });
 

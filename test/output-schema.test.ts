@@ -13,7 +13,6 @@ let fake: FakeClerk | undefined;
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
   await mcp?.close();
-  await fake?.close();
   await sandbox?.close();
   mcp = fake = sandbox = undefined;
 });

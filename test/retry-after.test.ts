@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClerkClient } from '../src/clerk/client.js';
 import { describeFailure } from '../src/clerk/errors.js';
 import { retryAfterMs } from '../src/clerk/retry-after.js';
@@ -7,10 +7,6 @@ import { testSettings } from './helpers/connect.js';
 import { clerkErrors, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
 
 let fake: FakeClerk | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
 
 describe('retryAfterMs', () => {
   it('reads delay-seconds and HTTP dates, and nothing else', () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clerkErrors, envelope, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
 import { freshConfig, runCli } from './helpers/cli.js';
 
@@ -28,10 +28,6 @@ function hostileClerk(signIn: () => ReturnType<Handler> = () => ({ headers: { au
 }
 
 let fake: FakeClerk | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
 
 describe('terminal escapes in what Clerk sends', () => {
   it('are shown escaped by login and whoami, never sent raw to the terminal', async () => {

@@ -104,11 +104,12 @@ export async function confirmStep(server: McpServer, ctx: ServerContext, states:
   if (ctx.mcpReq.signal.aborted) return { kind: 'refused', why: 'the call was cancelled while waiting for confirmation' };
   const answer = inputResponse(ctx.mcpReq.inputResponses, 'confirm');
   if (answer.kind !== 'elicit') return { kind: 'refused', why: 'no answer to the confirmation came back' };
+  // Any answer uses the question up: a no stays a no (the same state sent again with a yes is not
+  // a new question), and one yes sends once.
+  if (!states.use(state.question)) return { kind: 'refused', why: 'this confirmation was already answered (each question is answered once): ask again' };
   switch (answer.action) {
     case 'accept':
-      if (answer.content?.confirm !== true) return { kind: 'refused', why: 'the user did not confirm' };
-      // One yes, one request: the same state and answer sent again are not a new yes.
-      return states.use(state.question) ? { kind: 'go' } : { kind: 'refused', why: 'this confirmation was already acted on (each yes sends once): ask again' };
+      return answer.content?.confirm === true ? { kind: 'go' } : { kind: 'refused', why: 'the user did not confirm' };
     case 'decline':
       return { kind: 'refused', why: 'the user declined' };
     case 'cancel':

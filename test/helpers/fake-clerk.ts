@@ -84,7 +84,26 @@ export function invitation(overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
-/** A Clerk stand-in on a loopback port that records every request and answers through `handler`. */
+// The fakes a running test started: the per-test setup (test/setup/per-test.ts) closes them after
+// it. One started outside a test (a file's beforeAll) lives until the file closes it.
+const startedByTest = new Set<FakeClerk>();
+let inTest = false;
+
+/** Marks the start of a test: the fakes it starts are closed after it (the per-test setup). */
+export function testStarts(): void {
+  inTest = true;
+}
+
+/** Closes every fake Clerk the test started and still listening; run after each test by the per-test setup. */
+export async function closeFakeClerks(): Promise<void> {
+  inTest = false;
+  await Promise.all([...startedByTest].map((fake) => fake.close()));
+}
+
+/**
+ * A Clerk stand-in on a loopback port that records every request and answers through `handler`.
+ * Started by a test, it is closed after that test (test/setup/per-test.ts), whatever the test does.
+ */
 export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
   const requests: Received[] = [];
   let inFlight = 0;
@@ -123,7 +142,7 @@ export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const fake: FakeClerk = {
     url: `http://127.0.0.1:${port}`,
     requests,
     get inFlight() {
@@ -134,10 +153,13 @@ export async function startFakeClerk(handler: Handler): Promise<FakeClerk> {
     },
     close: () =>
       new Promise<void>((resolve) => {
+        startedByTest.delete(fake);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  if (inTest) startedByTest.add(fake);
+  return fake;
 }
 
 function answer(res: ServerResponse, reply: Reply): void {

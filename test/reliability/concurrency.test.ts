@@ -9,7 +9,6 @@ let sandbox: Sandbox | undefined;
 let mcp: Connected | undefined;
 afterEach(async () => {
   await mcp?.close();
-  await fake?.close();
   await sandbox?.close();
   mcp = fake = sandbox = undefined;
 });

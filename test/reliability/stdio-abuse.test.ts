@@ -14,7 +14,6 @@ let server: RawServer | undefined;
 afterEach(async () => {
   if (server && server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
   await server?.exited;
-  await fake?.close();
   fake = server = undefined;
 });
 

@@ -16,7 +16,6 @@ let bin: RawServer | undefined;
 afterEach(async () => {
   if (bin && bin.child.exitCode === null && bin.child.signalCode === null) bin.child.kill('SIGKILL');
   await bin?.exited;
-  await fake?.close();
   fake = bin = undefined;
 });
 

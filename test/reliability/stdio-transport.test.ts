@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCapability } from '../../src/engine/load.js';
 import { ClerkClient } from '../../src/clerk/client.js';
 import { createClerkServer } from '../../src/cli/serve.js';
@@ -9,10 +9,6 @@ import { callTool } from '../helpers/raw-server.js';
 
 // The transport on in-memory streams, in front of the real server: shutdown bounds without a process.
 let fake: FakeClerk | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-});
 
 async function serve(maxLineBytes?: number, maxDispatched?: number) {
   fake = await startFakeClerk((req) => (req.path.includes('org_hang') ? { hang: true } : { json: envelope([]) }));

@@ -9,7 +9,6 @@ let fake: FakeClerk | undefined;
 let mcp: Connected | undefined;
 afterEach(async () => {
   await mcp?.close();
-  await fake?.close();
   mcp = fake = undefined;
 });
 
