@@ -140,7 +140,7 @@ describe('confirmation state in the 2026-07-28 era (in process: the SDK stdio en
     return {
       send: (m) => void stdin.write(`${JSON.stringify(m)}\n`),
       answer: async (id) => {
-        await expect.poll(() => answers.has(id)).toBe(true);
+        await expect.poll(() => answers.has(id), { timeout: 10_000 }).toBe(true);
         return answers.get(id)!;
       },
     };

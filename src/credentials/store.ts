@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -113,7 +113,7 @@ export class CredentialStore {
 
   /** Settles once the writes this process has asked for on this file have finished (each reports its own outcome). */
   settled(): Promise<void> {
-    return queues.get(resolve(this.path)) ?? Promise.resolve();
+    return queues.get(queueKey(this.path)) ?? Promise.resolve();
   }
 
   /**
@@ -123,7 +123,7 @@ export class CredentialStore {
    * file as it is then, when the lock was taken over while the write landed.
    */
   #update(change: (file: StoreFile) => StoreFile | undefined): Promise<void> {
-    const key = resolve(this.path);
+    const key = queueKey(this.path);
     const write = (queues.get(key) ?? Promise.resolve()).then(() => this.#applyUnderLock(change));
     // Each caller gets its own outcome; the next write waits for this one either way.
     const done = write.catch(() => undefined);
@@ -311,3 +311,15 @@ function damaged(path: string, why: string): string {
 
 const isNotFound = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'ENOENT';
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The one queue of writes for a file, however it is named: a linked folder names the same file, and
+ * two queues for it would let this process take its own live lock for a dead one's (lock.ts).
+ */
+function queueKey(path: string): string {
+  try {
+    return join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return resolve(path);
+  }
+}
