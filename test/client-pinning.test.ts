@@ -1,17 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionUser } from '../src/clerk/account.js';
 import { ClerkRequestError } from '../src/clerk/errors.js';
-import { serverClerkClient } from '../src/clerk/server-session.js';
-import { CredentialStore, type StoredCredentials } from '../src/credentials/store.js';
-import { connectClerk, testSettings, text, type Connected } from './helpers/connect.js';
-import { clerkErrors, invitation, SESSION_JWT, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
+import type { CredentialStore, StoredCredentials } from '../src/credentials/store.js';
+import { text, type Connected } from './helpers/connect.js';
+import { clientJwt, serveStoredSignIn, storedSignIn } from './helpers/stored-sign-in.js';
+import { clerkErrors, invitation, SESSION_JWT, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
 
-/** A client token shaped like Clerk's: a JWT whose payload names its client (`id`). Unsigned: only the shape matters. */
-const clientJwt = (clientId: string, n: number): string =>
-  [{ alg: 'RS256' }, { id: clientId, rotating_token: `r${n}` }, { sig: n }].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.');
 
 const OURS = 'client_ours';
 const T0 = clientJwt(OURS, 0);
@@ -27,25 +22,21 @@ const envelopeFor = (response: unknown, clientId = OURS, sessions: unknown[] = [
 /** What Clerk answers a stale token: 200, a brand-new client without sessions, and its token. */
 const staleAnswer = (response: unknown): ReturnType<Handler> => ({ json: envelopeFor(response, 'client_brand_new', []), headers: { authorization: `Bearer ${NEW_CLIENT_TOKEN}` } });
 
-const stored = (clientToken = T0): StoredCredentials => ({ clientToken, sessionId: 'sess_stored', userId: 'user_1', email: 'ann@example.com', savedAt: '2026-11-26T00:00:00.000Z' });
+const stored = (clientToken = T0): StoredCredentials => storedSignIn(clientToken);
 const LIST = { organization_id: 'org_1' };
 const CREATE = { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' };
 
-let fake: FakeClerk | undefined;
 let connected: Connected | undefined;
 afterEach(async () => {
   await connected?.close();
-  connected = fake = undefined;
+  connected = undefined;
 });
 
 /** A server on a fresh credentials file holding `stored()` for the fake's host. */
-async function serve(handler: Handler): Promise<{ store: CredentialStore; fake: FakeClerk; connected: Connected; clerk: ReturnType<typeof serverClerkClient>['clerk'] }> {
-  const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-pinning-')), 'clerk-invitations-mcp', 'credentials.json'));
-  fake = await startFakeClerk(handler);
-  await store.set(fake.url, stored());
-  const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
-  connected = await connectClerk(clerk);
-  return { store, fake, connected, clerk };
+async function serve(handler: Handler): ReturnType<typeof serveStoredSignIn> {
+  const served = await serveStoredSignIn(handler, T0);
+  ({ connected } = served);
+  return served;
 }
 
 const sentTokens = (f: FakeClerk): (string | undefined)[] => f.requests.map((r) => r.headers.authorization);

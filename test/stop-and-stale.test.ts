@@ -1,42 +1,34 @@
-import { mkdirSync, mkdtempSync, renameSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serverClerkClient } from '../src/clerk/server-session.js';
-import { CredentialStore, type StoredCredentials } from '../src/credentials/store.js';
-import { connectClerk, testSettings, text, type Connected } from './helpers/connect.js';
-import { clerkErrors, invitation, SESSION_JWT, startFakeClerk, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
+import type { CredentialStore } from '../src/credentials/store.js';
+import { text, type Connected } from './helpers/connect.js';
+import { clientJwt, serveStoredSignIn, storedSignIn } from './helpers/stored-sign-in.js';
+import { clerkErrors, invitation, SESSION_JWT, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
 
 // Found in review: a write answered for the client it was sent with must never look stale (and be
 // sent again) because another call adopted a new login meanwhile; and after stop() nothing more
 // goes to Clerk — no 429 retry, no recovery after a 401.
 
-const clientJwt = (clientId: string, n: number): string =>
-  [{ alg: 'RS256' }, { id: clientId, rotating_token: `r${n}` }, { sig: n }].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.');
 const T0 = clientJwt('client_old_login', 0);
 const NEW_LOGIN = clientJwt('client_new_login', 0);
 const envelopeFor = (response: unknown, clientId: string): unknown => ({
   response,
   client: { object: 'client', id: clientId, sessions: [{ id: 'sess_stored', status: 'active', last_active_token: { jwt: SESSION_JWT } }], last_active_session_id: 'sess_stored' },
 });
-const stored = (clientToken: string): StoredCredentials => ({ clientToken, sessionId: 'sess_stored', userId: 'user_1', email: 'ann@example.com', savedAt: '2026-11-29T00:00:00.000Z' });
+const stored = storedSignIn;
 const LIST = { organization_id: 'org_1' };
 const CREATE = { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' };
 
-let fake: FakeClerk | undefined;
 let connected: Connected | undefined;
 afterEach(async () => {
   await connected?.close();
-  connected = fake = undefined;
+  connected = undefined;
 });
 
-async function serve(handler: Handler): Promise<{ store: CredentialStore; fake: FakeClerk; connected: Connected; clerk: ReturnType<typeof serverClerkClient>['clerk'] }> {
-  const store = new CredentialStore(join(mkdtempSync(join(tmpdir(), 'cim-stop-stale-')), 'clerk-invitations-mcp', 'credentials.json'));
-  fake = await startFakeClerk(handler);
-  await store.set(fake.url, stored(T0));
-  const { clerk } = serverClerkClient(testSettings({ baseUrl: fake.url, clientToken: undefined }), store, undefined);
-  connected = await connectClerk(clerk);
-  return { store, fake, connected, clerk };
+async function serve(handler: Handler): ReturnType<typeof serveStoredSignIn> {
+  const served = await serveStoredSignIn(handler, T0);
+  ({ connected } = served);
+  return served;
 }
 
 const posts = (f: FakeClerk): (string | undefined)[] => f.requests.filter((r) => r.method === 'POST').map((r) => r.headers.authorization);
