@@ -4,8 +4,8 @@ import { sessionUser } from '../src/clerk/account.js';
 import { ClerkRequestError } from '../src/clerk/errors.js';
 import type { CredentialStore, StoredCredentials } from '../src/credentials/store.js';
 import { text, type Connected } from './helpers/connect.js';
-import { clientJwt, serveStoredSignIn, storedSignIn } from './helpers/stored-sign-in.js';
-import { clerkErrors, invitation, SESSION_JWT, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
+import { clientJwt, envelopeFor as envelopeOf, serveStoredSignIn, storedSignIn } from './helpers/stored-sign-in.js';
+import { clerkErrors, invitation, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
 
 
 const OURS = 'client_ours';
@@ -14,11 +14,8 @@ const T1 = clientJwt(OURS, 1);
 const ELSEWHERE = clientJwt(OURS, 2);
 const NEW_CLIENT_TOKEN = clientJwt('client_brand_new', 0);
 
-/** The envelope Clerk answers with: `client` is the client the token named. */
-const envelopeFor = (response: unknown, clientId = OURS, sessions: unknown[] = [{ id: 'sess_stored', status: 'active', last_active_token: { jwt: SESSION_JWT } }]): unknown => ({
-  response,
-  client: { object: 'client', id: clientId, sessions, last_active_session_id: sessions.length ? 'sess_stored' : null },
-});
+/** The envelope Clerk answers with, for our client unless told otherwise. */
+const envelopeFor = (response: unknown, clientId = OURS, sessions?: unknown[]): unknown => envelopeOf(response, clientId, sessions);
 /** What Clerk answers a stale token: 200, a brand-new client without sessions, and its token. */
 const staleAnswer = (response: unknown): ReturnType<Handler> => ({ json: envelopeFor(response, 'client_brand_new', []), headers: { authorization: `Bearer ${NEW_CLIENT_TOKEN}` } });
 

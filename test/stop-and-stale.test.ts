@@ -2,8 +2,8 @@ import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CredentialStore } from '../src/credentials/store.js';
 import { text, type Connected } from './helpers/connect.js';
-import { clientJwt, serveStoredSignIn, storedSignIn } from './helpers/stored-sign-in.js';
-import { clerkErrors, invitation, SESSION_JWT, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
+import { clientJwt, envelopeFor, serveStoredSignIn, storedSignIn } from './helpers/stored-sign-in.js';
+import { clerkErrors, invitation, type FakeClerk, type Handler } from './helpers/fake-clerk.js';
 
 // Found in review: a write answered for the client it was sent with must never look stale (and be
 // sent again) because another call adopted a new login meanwhile; and after stop() nothing more
@@ -11,10 +11,6 @@ import { clerkErrors, invitation, SESSION_JWT, type FakeClerk, type Handler } fr
 
 const T0 = clientJwt('client_old_login', 0);
 const NEW_LOGIN = clientJwt('client_new_login', 0);
-const envelopeFor = (response: unknown, clientId: string): unknown => ({
-  response,
-  client: { object: 'client', id: clientId, sessions: [{ id: 'sess_stored', status: 'active', last_active_token: { jwt: SESSION_JWT } }], last_active_session_id: 'sess_stored' },
-});
 const stored = storedSignIn;
 const LIST = { organization_id: 'org_1' };
 const CREATE = { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:admin' };
