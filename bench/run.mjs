@@ -14,6 +14,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { httpGoals, httpTable, printHttpTable } from './http.mjs';
 import { Rpc } from './rpc.mjs';
 
 const { values: opts } = parseArgs({
@@ -22,12 +23,18 @@ const { values: opts } = parseArgs({
     calls: { type: 'string', default: '1000' },
     bursts: { type: 'string', default: '7' },
     concurrency: { type: 'string', default: '200' },
+    'http-calls': { type: 'string', default: '2000' },
+    'http-rounds': { type: 'string', default: '5' },
+    'http-concurrency': { type: 'string', default: '16' },
+    // Only the HTTP table (issue 11), e.g. while working on the HTTP transport.
+    'http-only': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(opts.runs);
 const CALLS = Number(opts.calls);
 const BURSTS = Number(opts.bursts);
 const CONCURRENCY = Number(opts.concurrency);
+const HTTP = { calls: Number(opts['http-calls']), rounds: Number(opts['http-rounds']), concurrency: Number(opts['http-concurrency']) };
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const BIN = here('../dist/index.js');
@@ -100,6 +107,20 @@ async function main() {
   const home = mkdtempSync(join(tmpdir(), 'clerk-bench-'));
   const env = { PATH: process.env.PATH ?? '', HOME: home, CLERK_FRONTEND_API_URL: clerk.url, CLERK_CLIENT_TOKEN: TOKEN, CLERK_API_VERSION: API_VERSION };
   try {
+    if (!opts['http-only']) await stdioTable(env, home);
+    const rows = await httpTable({ bin: BIN, env, tool: TOOL, args: ARGS, checkCall, ...HTTP });
+    const goals = httpGoals(rows);
+    printHttpTable(rows, goals, HTTP);
+    if (goals.some((goal) => !goal.met)) process.exitCode = 1;
+  } finally {
+    clerk.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** The stdio table (issue 10): starts, calls one at a time, bursts, memory. */
+async function stdioTable(env, home) {
+  {
     // The bare process and the forwarder answer the handshake with the server's own answers: same bytes.
     const recorded = await start('server', [BIN], env, true);
     const canned = join(home, 'canned.json');
@@ -166,9 +187,6 @@ async function main() {
       process.stderr.write(`\nMissed: ${missed.map((goal) => goal.figure).join(', ')}\n`);
       process.exitCode = 1;
     }
-  } finally {
-    clerk.close();
-    rmSync(home, { recursive: true, force: true });
   }
 }
 

@@ -141,11 +141,11 @@ export async function testConfig(config: string, prefix: string): Promise<string
   return output;
 }
 
-/** Writes the rendered shipped configuration into a temp folder and starts nginx on it, in front of `replicas`. */
-export async function startNginx(replicas: readonly string[]): Promise<RunningNginx> {
+/** Writes the rendered shipped configuration into a temp folder and starts nginx on it (on `port`, default a free one), in front of `replicas`. */
+export async function startNginx(replicas: readonly string[], port?: number): Promise<RunningNginx> {
   if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: install Debian's nginx (apt-get install -y nginx)`);
   const prefix = mkdtempSync(join(tmpdir(), 'cim-nginx-'));
-  const port = await freePort();
+  port ??= await freePort();
   const accessLog = join(prefix, 'access.log');
   const sitePath = join(prefix, 'clerk-invitations-mcp.conf');
   writeFileSync(sitePath, renderSite(readFileSync(SHIPPED_CONFIG, 'utf8'), { listen: `127.0.0.1:${port}`, serverName: '127.0.0.1', replicas, accessLog }));

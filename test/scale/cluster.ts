@@ -1,0 +1,215 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, request, Agent, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BIN, baseEnv } from '../helpers/cli.js';
+import { freePort, startNginx, type RunningNginx } from './nginx.js';
+
+// A hosted deployment on loopback, as the README's Hosted section describes one: ONE Clerk (the
+// sandbox, run on its own with `clerk-invitations-mcp sandbox`), N replicas of `serve --http
+// --hosted` sharing nothing but that Clerk, and nginx in front (the shipped configuration).
+//
+// Between each replica and the sandbox's Backend API sits a tap: a pass-through that records every
+// request the replica sends to Clerk (so a test can count the creates Clerk received, per email,
+// and see which replica sent what), and that can kill the replica as soon as Clerk has answered one
+// chosen create: a replica dying after its write reached Clerk, deterministically.
+
+/** The sandbox's Backend API secret key (CLERK_SANDBOX_SECRET_KEY), shared with the replicas. */
+export const SECRET_KEY = 'sk_test_scaleSandboxSecretKey0123456789';
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  output(): { stdout: string; stderr: string };
+  readonly exited: Promise<void>;
+}
+
+/** Spawns the built bin; resolves with the first match of `pattern` in its stdout or stderr. */
+export async function spawnBin(args: readonly string[], env: Record<string, string>, pattern: RegExp, timeoutMs = 20_000): Promise<Spawned & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const seen = { stdout: '', stderr: '' };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')}: nothing matching ${pattern} within ${timeoutMs} ms:\n${seen.stderr}${seen.stdout}`)), timeoutMs);
+    for (const name of ['stdout', 'stderr'] as const) {
+      child[name].setEncoding('utf8').on('data', (chunk: string) => {
+        seen[name] += chunk;
+        const found = pattern.exec(seen[name]);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        }
+      });
+    }
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited (${child.exitCode ?? child.signalCode}):\n${seen.stderr}${seen.stdout}`));
+    });
+  });
+  return { child, output: () => seen, exited, match };
+}
+
+/** The sandbox on its own: its Frontend API (and OAuth issuer) URL, its Backend API URL. */
+export async function startSandboxProcess(env: Record<string, string> = {}): Promise<Spawned & { url: string; backendApiUrl: string }> {
+  const spawned = await spawnBin(['sandbox', '--port', '0'], { CLERK_SANDBOX_SECRET_KEY: SECRET_KEY, ...env }, /at (http:\/\/127\.0\.0\.1:\d+)/);
+  const url = spawned.match[1]!;
+  return { ...spawned, url, backendApiUrl: `${url}/bapi/v1` };
+}
+
+/** One request a replica sent to the Backend API. */
+export interface TappedRequest {
+  readonly replica: number;
+  readonly method: string;
+  readonly path: string;
+  /** For a create (POST …/invitations): the invitee's email. */
+  readonly email: string | undefined;
+  /** Clerk's status, once it answered. */
+  status?: number | undefined;
+}
+
+export interface Tap {
+  readonly url: string;
+  readonly requests: TappedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * A recording pass-through from replica `replica` to `target` (the sandbox's Backend API). When a
+ * create for an email matching `killOn` has been answered by Clerk, `onKill(replica)` runs and the
+ * answer is never passed back.
+ */
+export async function startTap(replica: number, target: string, requests: TappedRequest[], killOn?: { email: RegExp; onKill: (replica: number) => void }): Promise<Tap> {
+  const base = new URL(target);
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const path = (req.url ?? '/').replace(/^\/+/, '');
+      const isCreate = req.method === 'POST' && /\/organizations\/[^/]+\/invitations$/.test(path.split('?')[0]!);
+      let email: string | undefined;
+      if (isCreate) {
+        try {
+          email = (JSON.parse(body.toString('utf8')) as { email_address?: string }).email_address;
+        } catch {
+          email = undefined;
+        }
+      }
+      const record: TappedRequest = { replica, method: req.method ?? '', path: path.split('?')[0]!, email };
+      requests.push(record);
+      const headers = { ...req.headers, host: base.host };
+      const upstream = request(new URL(path, `${base.href.replace(/\/?$/, '/')}`), { method: req.method, headers, agent }, (answer) => {
+        record.status = answer.statusCode;
+        if (killOn && email !== undefined && killOn.email.test(email)) {
+          answer.resume();
+          answer.once('end', () => killOn.onKill(replica));
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface Replica extends Spawned {
+  readonly index: number;
+  readonly address: string;
+  readonly tap: Tap;
+  /** SIGKILL, as a crashed machine or an OOM kill would. */
+  kill(): void;
+}
+
+export interface Cluster {
+  readonly sandbox: Spawned & { url: string; backendApiUrl: string };
+  readonly replicas: Replica[];
+  readonly nginx: RunningNginx;
+  /** The MCP endpoint through nginx. */
+  readonly url: URL;
+  /** Every Backend API request of every replica. */
+  readonly backendRequests: TappedRequest[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The environment and arguments of one hosted replica behind nginx at `publicUrl`, talking to the
+ * sandbox's Frontend API (the OAuth issuer) directly and to its Backend API through `backendApiUrl`.
+ */
+export function replicaLaunch(publicUrl: string, sandboxUrl: string, backendApiUrl: string): { args: string[]; env: Record<string, string> } {
+  return {
+    args: ['serve', '--http', '--hosted', '--port', '0'],
+    env: {
+      CLERK_SECRET_KEY: SECRET_KEY,
+      CLERK_FRONTEND_API_URL: sandboxUrl,
+      CLERK_BACKEND_API_URL: backendApiUrl,
+      CLERK_MCP_PUBLIC_URL: publicUrl,
+    },
+  };
+}
+
+/** Starts the sandbox, `count` replicas (each behind its tap) and nginx; `killOn` as for startTap. */
+export async function startCluster(count: number, killOn?: RegExp): Promise<Cluster> {
+  const sandbox = await startSandboxProcess();
+  const backendRequests: TappedRequest[] = [];
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}/mcp`;
+  const replicas: Replica[] = [];
+  const kill = (index: number) => replicas[index]?.kill();
+  try {
+    for (let index = 0; index < count; index++) {
+      const tap = await startTap(index, sandbox.backendApiUrl, backendRequests, killOn && { email: killOn, onKill: kill });
+      const launch = replicaLaunch(publicUrl, sandbox.url, tap.url.replace(/\/$/, ''));
+      const spawned = await spawnBin(launch.args, launch.env, /http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
+      replicas.push({ ...spawned, index, address: `127.0.0.1:${spawned.match[1]}`, tap, kill: () => spawned.child.kill('SIGKILL') });
+    }
+    const nginx = await startNginx(
+      replicas.map((r) => r.address),
+      port,
+    );
+    return {
+      sandbox,
+      replicas,
+      nginx,
+      url: new URL(publicUrl),
+      backendRequests,
+      stop: async () => {
+        await nginx.stop();
+        for (const replica of replicas) {
+          replica.child.kill('SIGTERM');
+          await replica.exited;
+          await replica.tap.close();
+        }
+        sandbox.child.kill('SIGTERM');
+        await sandbox.exited;
+      },
+    };
+  } catch (error) {
+    for (const replica of replicas) replica.child.kill('SIGKILL');
+    sandbox.child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+/** Every invitation of `organizationId`, straight from the sandbox's Backend API (all statuses, every page). */
+export async function allInvitations(backendApiUrl: string, organizationId: string): Promise<{ id: string; email_address: string; status: string }[]> {
+  const all: { id: string; email_address: string; status: string }[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const response = await fetch(`${backendApiUrl}/organizations/${organizationId}/invitations?limit=500&offset=${offset}`, { headers: { authorization: `Bearer ${SECRET_KEY}` } });
+    if (!response.ok) throw new Error(`listing invitations: ${response.status} ${await response.text()}`);
+    const page = (await response.json()) as { data: { id: string; email_address: string; status: string }[]; total_count: number };
+    all.push(...page.data);
+    if (page.data.length < 500) return all;
+  }
+}
