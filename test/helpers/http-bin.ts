@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { BIN, baseEnv } from './cli.js';
 
 /** The built bin serving MCP over HTTP (`serve --http`), as a test drives it. */
@@ -54,5 +55,37 @@ export function startHttpBin(args: readonly string[], env: Record<string, string
         resolve({ child, url, origin: new URL(url).origin, secret, stderr: () => stderr, stdout: () => stdout, exited });
       }
     });
+  });
+}
+
+/** What a raw request got back; `status` 0 when the connection was closed without an answer. */
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+/** A request written by hand (node:http): any Host, any headers, a body sent at once or piece by piece. */
+export function rawRequest(
+  url: string,
+  { method = 'POST', headers = {}, body, pieces }: { method?: string; headers?: Record<string, string>; body?: string | Buffer; pieces?: { readonly data: string; readonly afterMs: number }[] } = {},
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.on('error', reject);
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve({ status: 0, headers: {}, body: '' }) : reject(error)));
+    if (!pieces) return void req.end(body);
+    void (async () => {
+      for (const piece of pieces) {
+        await new Promise((r) => setTimeout(r, piece.afterMs));
+        if (req.destroyed) return;
+        req.write(piece.data);
+      }
+      if (!req.destroyed) req.end();
+    })();
   });
 }

@@ -142,8 +142,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     },
     async stop(graceMs: number): Promise<number> {
       stopping = true;
-      // No new connections; those open stay for their requests in flight, and any new request on them gets 503.
-      server.close();
+      // Still listening while the calls in flight finish, so that a new request hears 503 (and a
+      // balancer moves on) rather than finding the port closed.
       server.closeIdleConnections();
       if (inFlight.size > 0) {
         await new Promise<void>((resolve) => {
@@ -155,6 +155,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         });
       }
       const unanswered = inFlight.size;
+      server.close();
       server.closeAllConnections();
       await handler.close();
       return unanswered;
