@@ -48,10 +48,10 @@ export async function spawnBin(args: readonly string[], env: Record<string, stri
 }
 
 /** The sandbox on its own: its Frontend API (and OAuth issuer) URL, its Backend API URL. */
-export async function startSandboxProcess(env: Record<string, string> = {}): Promise<Spawned & { url: string; backendApiUrl: string }> {
+export async function startSandboxProcess(env: Record<string, string> = {}): Promise<Spawned & { url: string; backendApiUrl: string; backendBase: string }> {
   const spawned = await spawnBin(['sandbox', '--port', '0'], { CLERK_SANDBOX_SECRET_KEY: SECRET_KEY, ...env }, /at (http:\/\/127\.0\.0\.1:\d+)/);
   const url = spawned.match[1]!;
-  return { ...spawned, url, backendApiUrl: `${url}/bapi/v1` };
+  return { ...spawned, url, backendApiUrl: `${url}/bapi/v1`, backendBase: `${url}/bapi` };
 }
 
 /** One request a replica sent to the Backend API. */
@@ -72,7 +72,7 @@ export interface Tap {
 }
 
 /**
- * A recording pass-through from replica `replica` to `target` (the sandbox's Backend API). When a
+ * A recording pass-through from replica `replica` to `target` (the sandbox's Backend API base, without `/v1`). When a
  * create for an email matching `killOn` has been answered by Clerk, `onKill(replica)` runs and the
  * answer is never passed back.
  */
@@ -84,7 +84,8 @@ export async function startTap(replica: number, target: string, requests: Tapped
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const path = (req.url ?? '/').replace(/^\/+/, '');
+      // `/v1/organizations/…`: the replicas' Backend API base is this tap, without `/v1`, as Clerk's is.
+      const path = req.url ?? '/';
       const isCreate = req.method === 'POST' && /\/organizations\/[^/]+\/invitations$/.test(path.split('?')[0]!);
       let email: string | undefined;
       if (isCreate) {
@@ -97,7 +98,7 @@ export async function startTap(replica: number, target: string, requests: Tapped
       const record: TappedRequest = { replica, method: req.method ?? '', path: path.split('?')[0]!, email };
       requests.push(record);
       const headers = { ...req.headers, host: base.host };
-      const upstream = request(new URL(path, `${base.href.replace(/\/?$/, '/')}`), { method: req.method, headers, agent }, (answer) => {
+      const upstream = request(new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base.origin), { method: req.method, headers, agent }, (answer) => {
         record.status = answer.statusCode;
         if (killOn && email !== undefined && killOn.email.test(email)) {
           answer.resume();
@@ -133,7 +134,7 @@ export interface Replica extends Spawned {
 }
 
 export interface Cluster {
-  readonly sandbox: Spawned & { url: string; backendApiUrl: string };
+  readonly sandbox: Spawned & { url: string; backendApiUrl: string; backendBase: string };
   readonly replicas: Replica[];
   readonly nginx: RunningNginx;
   /** The MCP endpoint through nginx. */
@@ -147,14 +148,14 @@ export interface Cluster {
  * The environment and arguments of one hosted replica behind nginx at `publicUrl`, talking to the
  * sandbox's Frontend API (the OAuth issuer) directly and to its Backend API through `backendApiUrl`.
  */
-export function replicaLaunch(publicUrl: string, sandboxUrl: string, backendApiUrl: string): { args: string[]; env: Record<string, string> } {
+export function replicaLaunch(publicUrl: string | undefined, sandboxUrl: string, backendApiUrl: string, secretKey = SECRET_KEY): { args: string[]; env: Record<string, string> } {
   return {
     args: ['serve', '--http', '--hosted', '--port', '0'],
     env: {
-      CLERK_SECRET_KEY: SECRET_KEY,
+      CLERK_SECRET_KEY: secretKey,
       CLERK_FRONTEND_API_URL: sandboxUrl,
       CLERK_BACKEND_API_URL: backendApiUrl,
-      CLERK_MCP_PUBLIC_URL: publicUrl,
+      ...(publicUrl !== undefined && { CLERK_MCP_PUBLIC_URL: publicUrl }),
     },
   };
 }
@@ -164,12 +165,13 @@ export async function startCluster(count: number, killOn?: RegExp): Promise<Clus
   const sandbox = await startSandboxProcess();
   const backendRequests: TappedRequest[] = [];
   const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}/mcp`;
+  // What clients reach the replicas by: nginx. Tokens are issued for `${publicUrl}/mcp`.
+  const publicUrl = `http://127.0.0.1:${port}`;
   const replicas: Replica[] = [];
   const kill = (index: number) => replicas[index]?.kill();
   try {
     for (let index = 0; index < count; index++) {
-      const tap = await startTap(index, sandbox.backendApiUrl, backendRequests, killOn && { email: killOn, onKill: kill });
+      const tap = await startTap(index, sandbox.backendBase, backendRequests, killOn && { email: killOn, onKill: kill });
       const launch = replicaLaunch(publicUrl, sandbox.url, tap.url.replace(/\/$/, ''));
       const spawned = await spawnBin(launch.args, launch.env, /http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
       replicas.push({ ...spawned, index, address: `127.0.0.1:${spawned.match[1]}`, tap, kill: () => spawned.child.kill('SIGKILL') });
@@ -182,7 +184,7 @@ export async function startCluster(count: number, killOn?: RegExp): Promise<Clus
       sandbox,
       replicas,
       nginx,
-      url: new URL(publicUrl),
+      url: new URL('/mcp', publicUrl),
       backendRequests,
       stop: async () => {
         await nginx.stop();
