@@ -96,6 +96,7 @@ export function resolveApiVersion(env: Env): string {
   return version;
 }
 
+/** A whole number from `env[name]` within [min, max], or `fallback` when unset; a ConfigError naming the variable otherwise. */
 export function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number, unit: string): number {
   const raw = value(env, name);
   if (raw === undefined) return fallback;

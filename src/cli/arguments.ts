@@ -7,7 +7,8 @@ import type { Env } from '../env.js';
 
 /** What to run: the MCP server (no command), or one of the terminal commands. */
 export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox';
-const COMMANDS: readonly Command[] = ['login', 'whoami', 'logout', 'sandbox'];
+// `serve` may be named (`serve --http` reads better) or left out, as MCP clients' configs do.
+const COMMANDS: readonly Command[] = ['serve', 'login', 'whoami', 'logout', 'sandbox'];
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -20,8 +21,14 @@ export interface CliOptions {
   readonly ticket: string | undefined;
   /** `login --identifier`: skips the question. */
   readonly identifier: string | undefined;
-  /** `sandbox --port`. */
+  /** `sandbox --port`, `--http --port`. */
   readonly port: number | undefined;
+  /** `--http`: serve MCP over Streamable HTTP instead of stdio. */
+  readonly http: boolean;
+  /** `--http --host`: the address to listen on. */
+  readonly host: string | undefined;
+  /** `--http --allowed-hosts` (or CLERK_MCP_ALLOWED_HOSTS): Host names taken besides loopback's. */
+  readonly allowedHosts: readonly string[] | undefined;
   /** The environment with the flags that stand for variables applied (--publishable-key, --frontend-api-url). */
   readonly env: Env;
   /** Serve only the tools that change nothing. */
@@ -33,7 +40,9 @@ export interface CliOptions {
 }
 
 // Flags that only make sense with one command.
-const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', port: 'sandbox', tools: 'serve', capability: 'serve' };
+const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', tools: 'serve', capability: 'serve', http: 'serve' };
+// Flags of the server over HTTP only.
+const ONLY_WITH_HTTP = ['host', 'allowed-hosts'] as const;
 
 /** Parses the command line; throws a UsageError for unknown commands or flags and misplaced ones. */
 export function parseCli(argv: readonly string[], env: Env): CliOptions {
@@ -51,6 +60,9 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         ticket: { type: 'string' },
         identifier: { type: 'string' },
         port: { type: 'string' },
+        http: { type: 'boolean' },
+        host: { type: 'string' },
+        'allowed-hosts': { type: 'string', multiple: true },
         'read-only': { type: 'boolean', default: false },
         tools: { type: 'string', multiple: true },
         'no-confirm': { type: 'boolean', default: false },
@@ -70,6 +82,10 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     const where = owner === 'serve' ? 'the server (no command)' : `the ${owner} command`;
     if (values[flag as keyof typeof values] !== undefined && command !== owner) throw new UsageError(`--${flag} goes with ${where}. See --help.`);
   }
+  if (values.port !== undefined && command !== 'sandbox' && !(command === 'serve' && values.http)) throw new UsageError('--port goes with the sandbox command or the server over HTTP (--http). See --help.');
+  for (const flag of ONLY_WITH_HTTP) {
+    if (values[flag] !== undefined && !(command === 'serve' && values.http)) throw new UsageError(`--${flag} goes with the server over HTTP (--http). See --help.`);
+  }
   for (const flag of ['read-only', 'no-confirm'] as const) {
     if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
   }
@@ -88,6 +104,13 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     ticket: values.ticket === undefined ? undefined : nonEmpty('--ticket', values.ticket),
     identifier: values.identifier === undefined ? undefined : nonEmpty('--identifier', values.identifier),
     port: values.port === undefined ? undefined : parsePort(values.port),
+    http: values.http === true,
+    host: values.host === undefined ? undefined : nonEmpty('--host', values.host),
+    allowedHosts: values['allowed-hosts']
+      ? splitNames(values['allowed-hosts'])
+      : command === 'serve' && values.http && env.CLERK_MCP_ALLOWED_HOSTS?.trim()
+        ? splitNames([env.CLERK_MCP_ALLOWED_HOSTS])
+        : undefined,
     env: {
       ...env,
       ...(values['publishable-key'] !== undefined ? { CLERK_PUBLISHABLE_KEY: values['publishable-key'] } : {}),
@@ -141,6 +164,8 @@ function envSwitch(env: Readonly<Record<string, string | undefined>>, name: stri
 const USAGE: readonly (readonly [string, string])[] = [
   ['[--sandbox] [--capability <file>]', 'the MCP server'],
   ['  [--read-only] [--tools <names>] [--no-confirm]', ''],
+  ['serve --http [--port <n>] [--host <address>]', 'the MCP server over HTTP'],
+  ['  [--allowed-hosts <names>] [the server\'s flags]', ''],
   ['login [--identifier <email>]', 'sign in, in a terminal'],
   ['login --ticket <sign-in token>', 'sign in without prompts'],
   ['whoami', 'who the server acts as'],
@@ -158,7 +183,8 @@ function usage(name: string): string {
 
 /** --help, naming the commands as this process was started (`node dist/index.js login` from a checkout). */
 export const helpText = (name: string = commandName()): string => `clerk-invitations-mcp ${VERSION}
-An MCP server (stdio) for Clerk organization invitations, through Clerk's Frontend API.
+An MCP server (stdio, or Streamable HTTP with --http) for Clerk organization invitations,
+through Clerk's Frontend API.
 MCP clients start it as a subprocess; it speaks MCP on stdin/stdout and logs to stderr.
 
 Usage:
@@ -192,6 +218,16 @@ Flags:
                             default, when the client supports elicitation, those tools first
                             ask, and send nothing unless the user confirms. Same as
                             CLERK_CONFIRM=0.
+  --http                    Serve MCP over Streamable HTTP at http://<host>:<port>/mcp instead
+                            of stdio, signed in as above. Every request must carry
+                            "Authorization: Bearer <secret>": CLERK_MCP_HTTP_TOKEN, or a secret
+                            generated at start and printed once on stderr. GET /healthz answers
+                            without it.
+  --port <n>                With --http: the port (default 0: any free port, printed).
+  --host <address>          With --http: the address to listen on (default 127.0.0.1).
+  --allowed-hosts <names>   With --http: the Host names clients use, comma-separated; needed
+                            when --host is not loopback. Requests with another Host, or from a
+                            web page of another origin, get 403. Same as CLERK_MCP_ALLOWED_HOSTS.
   --publishable-key <pk>    As CLERK_PUBLISHABLE_KEY.
   --frontend-api-url <url>  As CLERK_FRONTEND_API_URL.
   --ticket <token>          login: the sign-in token to exchange; - reads it from stdin (which
@@ -227,6 +263,14 @@ Environment:
   CLERK_READ_ONLY         1 to serve only the read-only tools (as --read-only).
   CLERK_TOOLS             As --tools, e.g. getOrganizationInvitations,createOrganizationInvitations.
   CLERK_CONFIRM           0 to turn confirmations off (as --no-confirm); default 1.
+  CLERK_MCP_HTTP_TOKEN    With --http: the bearer secret requests must carry (32+ characters).
+  CLERK_MCP_ALLOWED_HOSTS As --allowed-hosts.
+  CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS
+                          With --http: time a client has to send a whole request (headers and
+                          body), default 30000; a slower one gets 408.
+  CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS
+                          With --http: how long calls in flight may finish after SIGTERM or
+                          SIGINT (new requests get 503), default 10000.
   XDG_CONFIG_HOME         The credentials file is $XDG_CONFIG_HOME/clerk-invitations-mcp/
                           credentials.json (default ~/.config/…); mode 0600, one entry per host.
 

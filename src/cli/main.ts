@@ -55,6 +55,7 @@ async function serve(cli: CliOptions): Promise<void> {
   const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);
   // So that `… login` in a tool's answer signs in to this server's instance when pasted in a terminal.
   if (settings) nameCommandsFor(settings.baseUrl);
+  if (cli.http) return (await import('./serve-http.js')).serveLocalHttp({ cli, capability, settings });
   const { serve: serveMcp } = await import('./serve.js');
   await serveMcp({ cli, capability, settings });
 }

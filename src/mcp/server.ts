@@ -15,6 +15,11 @@ export interface ServerOptions extends ConfirmOptions {
   readonly executor: ToolExecutor;
   /** What the server tells agents, for the tools served. */
   readonly instructions: string;
+  /**
+   * Signs and checks confirmations. Default: a new one for this server, enough when one server
+   * serves the whole connection (stdio); a server per request (HTTP) needs one shared by all.
+   */
+  readonly states?: ConfirmationStates;
 }
 
 /**
@@ -23,9 +28,9 @@ export interface ServerOptions extends ConfirmOptions {
  * the user first when the client supports elicitation, unless `confirm` is false. To serve fewer
  * tools, narrow the capability (`selectOperations`).
  */
-export function createServer({ capability, executor, instructions, ...confirm }: ServerOptions): McpServer {
+export function createServer({ capability, executor, instructions, states: shared, ...confirm }: ServerOptions): McpServer {
   const timeoutMs = confirm.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
-  const states = new ConfirmationStates(timeoutMs);
+  const states = shared ?? new ConfirmationStates(timeoutMs);
   const server = new McpServer(
     { name: 'clerk-invitations-mcp', title: capability.label, version: VERSION },
     {
