@@ -41,14 +41,14 @@ async function start(): Promise<{ server: HttpServer; resource: string }> {
   const verifier = new ClerkTokenVerifier(new BackendClient(backendSettings(fake.url)));
   const capability = loadCapability();
   // The resource's URL needs the port, known once listening; no request comes before it is set.
-  let gate: ProtectedResource | undefined;
+  const gate: { current?: ProtectedResource } = {};
   server = await startHttpServer({
     factory: () => createServer({ capability, executor: listOnly, instructions: '' }),
-    authenticate: (request) => gate!.authenticate(request),
-    routes: (request) => gate!.routes(request),
+    authenticate: (request) => gate.current!.authenticate(request),
+    routes: (request) => gate.current!.routes(request),
   });
   const resource = `${server.origin}/mcp`;
-  gate = protectedResource({ resource: new URL(resource), authorizationServer: ISSUER, scopesSupported: ['profile', 'email'], verifier, resourceName: 'Clerk invitations' });
+  gate.current = protectedResource({ resource: new URL(resource), authorizationServer: ISSUER, scopesSupported: ['profile', 'email'], verifier, resourceName: 'Clerk invitations' });
   return { server, resource };
 }
 
