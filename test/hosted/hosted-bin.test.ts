@@ -125,6 +125,17 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
     expect(writes(sandbox)).toEqual([`POST /organizations/${ORG}/invitations/bulk`]);
   });
 
+  it('runs on its own sandbox with --sandbox --hosted: the OAuth server and Backend API in the same process', async () => {
+    const bin = await startHttpBin(['--sandbox', '--hosted', '--no-confirm']);
+    const issuer = /sandbox: simulated Clerk .* at (http:\/\/\S+);/.exec(bin.stderr())?.[1] ?? '';
+    const published = (await (await fetch(`${bin.origin}/.well-known/oauth-protected-resource`)).json()) as Record<string, unknown>;
+    expect(published).toMatchObject({ resource: bin.url, authorization_servers: [issuer] });
+    const [admin, member] = await Promise.all([signInWithOAuth(issuer, 'admin@sandbox.test'), signInWithOAuth(issuer, 'member@sandbox.test')]);
+    const args = { organization_id: ORG, email_address: ['ana@example.com', 'ben@example.com'], role: 'org:member', notify: false };
+    expect(text(await call(await connect(bin.url, member.access_token, '2026-07-28'), 'bulkCreateOrganizationInvitations', args))).toContain('missing_organization_permission');
+    expect((await call(await connect(bin.url, admin.access_token, '2026-07-28'), 'bulkCreateOrganizationInvitations', args)).structuredContent).toMatchObject({ total_count: 2 });
+  });
+
   it('fails closed, naming the fix, without HTTP, the secret key, the publishable key or a public URL', async () => {
     const run = async (args: string[], env: Record<string, string> = {}): Promise<[number | null, string]> => {
       const { code, stderr } = await runCli(args, { ...baseEnv, ...env });
