@@ -25,8 +25,14 @@ afterEach(async () => {
 });
 
 /** A client of `era` with the bearer secret; each question is recorded and answered with the next of `answers`. */
-async function connect(bin: HttpBin, era: string, answers?: ElicitResult[], secret = bin.secret): Promise<{ client: Client; asked: string[] }> {
+async function connect(bin: HttpBin, era: string, answers?: ElicitResult[], secret = bin.secret): Promise<{ client: Client; asked: string[]; contentTypes: string[] }> {
   const asked: string[] = [];
+  const contentTypes: string[] = [];
+  const recording = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(url, init);
+    contentTypes.push(response.headers.get('content-type') ?? '');
+    return response;
+  };
   const client = new Client({ name: 'http-local', version: '1.0.0' }, { capabilities: answers ? { elicitation: {} } : {}, ...ERAS[era] });
   if (answers) {
     client.setRequestHandler('elicitation/create', (request) => {
@@ -35,8 +41,8 @@ async function connect(bin: HttpBin, era: string, answers?: ElicitResult[], secr
     });
   }
   clients.push(client);
-  await client.connect(new StreamableHTTPClientTransport(new URL(bin.url), { requestInit: { headers: { authorization: `Bearer ${secret ?? ''}` } } }));
-  return { client, asked };
+  await client.connect(new StreamableHTTPClientTransport(new URL(bin.url), { fetch: recording, requestInit: { headers: { authorization: `Bearer ${secret ?? ''}` } } }));
+  return { client, asked, contentTypes };
 }
 
 const caller = (client: Client) => async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -46,7 +52,7 @@ const pendingEmails = async (client: Client): Promise<string[]> =>
 describe('serve --http (local mode, the built bin against --sandbox)', () => {
   it('serves a 2026-07-28 client: the five tools as in the contract, each called, confirmations asked and answered across requests', async () => {
     const bin = await startHttpBin(['--sandbox']);
-    const { client, asked } = await connect(bin, '2026-07-28', [NO, YES, YES]);
+    const { client, asked, contentTypes } = await connect(bin, '2026-07-28', [NO, YES, YES]);
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     const { tools } = await client.listTools();
     expect(JSON.parse(JSON.stringify(tools))).toStrictEqual(CONTRACT);
@@ -67,6 +73,8 @@ describe('serve --http (local mode, the built bin against --sandbox)', () => {
     expect(asked).toHaveLength(3);
     expect(asked[2]).toContain('Invitation for "alice@example.com", role "org:member"');
     expect(await pendingEmails(client)).toEqual(['ana@example.com', 'ben@example.com', 'bob@example.com', 'new.hire@example.com']);
+    // Every answer a single JSON body (no stream: these tools send nothing before their result).
+    expect(new Set(contentTypes)).toEqual(new Set(['application/json']));
     // Logs on stderr only.
     expect(bin.stdout()).toBe('');
   });
