@@ -266,3 +266,26 @@ describe('revocation and expiry, as the Backend API verifies them', () => {
     expect((await verify(sandbox, tokens.access_token)).json).toMatchObject({ expired: true, revoked: false });
   });
 });
+
+describe('the sandbox\'s token info and user info endpoints', () => {
+  it('introspects an active token, and says active:false once it is revoked', async () => {
+    const sandbox = await start();
+    const tokens = await signInWithOAuth(sandbox.url, 'admin@sandbox.test');
+    const info = await postForm(`${sandbox.url}/oauth/token_info`, { token: tokens.access_token });
+    expect(info.json).toMatchObject({ active: true, client_id: tokens.client_id, sub: SANDBOX_USERS.admin.id, scope: 'profile email' });
+    await postForm(`${sandbox.url}/oauth/token/revoke`, { token: tokens.access_token, client_id: tokens.client_id });
+    expect((await postForm(`${sandbox.url}/oauth/token_info`, { token: tokens.access_token })).json).toEqual({ active: false });
+    expect((await postForm(`${sandbox.url}/oauth/token_info`, { token: 'oat_forged' })).json).toEqual({ active: false });
+  });
+
+  it('answers user info with the claims of the granted scopes, and Clerk\'s 401 without a valid token', async () => {
+    const sandbox = await start();
+    const tokens = await signInWithOAuth(sandbox.url, 'member@sandbox.test');
+    const res = await fetch(`${sandbox.url}/oauth/userinfo`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ sub: SANDBOX_USERS.member.id, user_id: SANDBOX_USERS.member.id, email: 'member@sandbox.test', given_name: 'Sandbox' });
+    const refused = await fetch(`${sandbox.url}/oauth/userinfo`, { headers: { Authorization: 'Bearer oat_forged' } });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ errors: [{ code: 'authentication_invalid' }] });
+  });
+});
