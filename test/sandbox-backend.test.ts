@@ -159,3 +159,20 @@ describe('the sandbox\'s Backend API memberships and token verification', () => 
     expect(unknown).toMatchObject({ status: 404, json: { errors: [{ code: 'resource_not_found' }] } });
   });
 });
+
+describe('the sandbox\'s Backend API rate limit', () => {
+  it('is off by default, and when set answers 429 with Retry-After past the limit, as Clerk limits an instance', async () => {
+    const unlimited = await start();
+    for (let i = 0; i < 12; i++) expect((await backend(unlimited, 'GET', INVITATIONS)).status).toBe(200);
+    const limited = await startSandbox({ backendRateLimit: { requests: 3, windowSeconds: 10 } });
+    started.push(limited);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await backend(limited, 'GET', INVITATIONS)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const res = await fetch(`${limited.backendApiUrl}${INVITATIONS}`, { headers: { Authorization: `Bearer ${limited.secretKey}` } });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+    expect(await res.json()).toMatchObject({ errors: [{ code: 'too_many_requests' }] });
+  });
+});

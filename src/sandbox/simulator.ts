@@ -38,6 +38,11 @@ export interface SandboxOptions {
   accessTokenTtlSeconds?: number;
   /** Lifetime of OAuth authorization codes in seconds; default Clerk's 600. */
   authorizationCodeTtlSeconds?: number;
+  /**
+   * The Backend API's rate limit per instance, e.g. Clerk's development one `{ requests: 100, windowSeconds: 10 }`:
+   * past it, 429 with `Retry-After`. Default: none, so that load tests measure the server, not the limit.
+   */
+  backendRateLimit?: { requests: number; windowSeconds: number };
 }
 
 /** A running sandbox. Every `startSandbox()` has its own fresh state. */
@@ -85,7 +90,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     accessTokenTtlMs: positiveSeconds(options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS, 'accessTokenTtlSeconds') * 1000,
     codeTtlMs: positiveSeconds(options.authorizationCodeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, 'authorizationCodeTtlSeconds') * 1000,
   });
-  const backend: BackendApi = { secretKey: options.secretKey ?? `sk_test_${randomBase62(40)}`, received: [] };
+  const limit = options.backendRateLimit;
+  const backend: BackendApi = {
+    secretKey: options.secretKey ?? `sk_test_${randomBase62(40)}`,
+    received: [],
+    rateLimit:
+      limit === undefined
+        ? undefined
+        : { requests: Math.max(1, Math.floor(limit.requests)), windowMs: positiveSeconds(limit.windowSeconds, 'backendRateLimit.windowSeconds') * 1000, window: { start: 0, count: 0 } },
+  };
   let issuer = ''; // Known once the port is bound; no request arrives before.
   const server = createServer((req, res) => {
     const { path } = splitTarget(req.url ?? '/');
