@@ -114,6 +114,7 @@ describe('the sandbox\'s authorization code flow with PKCE', () => {
       const verified = await verify(sandbox, token.json['access_token'] as string);
       expect(verified.status).toBe(200);
       expect(verified.json).toMatchObject({ object: 'clerk_idp_oauth_access_token', subject: userId, client_id, scopes: ['profile', 'email'], revoked: false, expired: false });
+      expect(sandbox.describeAccessToken(token.json['access_token'] as string)).toMatchObject({ userId, clientId: client_id, resources: ['http://127.0.0.1:8080/mcp'] });
     });
   }
 
@@ -207,6 +208,14 @@ describe('the sandbox\'s token endpoint', () => {
     expect(await exchange({ client_id: other.client_id })).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
     const { exchange: exchangeAgain } = await setUp();
     expect(await exchangeAgain({ client_id: 'client_unknown' })).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+  });
+
+  it('refuses a token for a resource the authorization did not name (RFC 8707 invalid_target)', async () => {
+    const sandbox = await start();
+    const { client_id } = await registerPublicClient(sandbox.url);
+    const { code, verifier } = await codeFor(sandbox.url, client_id, 'admin@sandbox.test', { resource: 'http://127.0.0.1:8080/mcp' });
+    const other = await postForm(`${sandbox.url}/oauth/token`, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id, resource: 'http://127.0.0.1:9999/other' });
+    expect(other).toMatchObject({ status: 400, json: { error: 'invalid_target' } });
   });
 
   it('refuses an expired code', async () => {

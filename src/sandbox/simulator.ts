@@ -45,6 +45,16 @@ export interface SandboxOptions {
   backendRateLimit?: { requests: number; windowSeconds: number };
 }
 
+export interface AccessTokenDescription {
+  readonly userId: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly resources: readonly string[];
+  readonly revoked: boolean;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+}
+
 /** A running sandbox. Every `startSandbox()` has its own fresh state. */
 export interface Sandbox {
   /** Base URL without trailing slash, e.g. `http://127.0.0.1:41234`: the Frontend API, and the OAuth issuer. */
@@ -72,6 +82,12 @@ export interface Sandbox {
    * `POST /v1/client/sign_ins` with `strategy=ticket`. Throws for an id not in `SANDBOX_USERS`.
    */
   issueSignInTicket(userId?: string): string;
+  /**
+   * What an OAuth access token stands for, including the RFC 8707 `resource` values of its
+   * authorization, which Clerk's verify answer does not show: for tests asserting what a client
+   * asked for. Undefined for a token the sandbox did not issue.
+   */
+  describeAccessToken(token: string): AccessTokenDescription | undefined;
   /** Stops listening and closes keep-alive sockets. */
   close(): Promise<void>;
 }
@@ -135,6 +151,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sessionId: session.id,
     sessionJwt: session.jwt,
     issueSignInTicket: (userId = SANDBOX_USERS.admin.id) => issueTicket(state, userId),
+    describeAccessToken: (value) => {
+      const token = oauth.accessTokens.get(value);
+      if (token === undefined) return undefined;
+      const { user, clientId, scopes, resources } = token.grant;
+      return { userId: user.id, clientId, scopes: [...scopes], resources: [...resources], revoked: token.revoked, expiresAt: token.expiresAt };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

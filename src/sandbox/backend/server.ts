@@ -11,7 +11,7 @@ import { errorBody } from '../pipeline.js';
 import { BODY_LIMIT_MESSAGE, mediaType, readCappedBody, splitTarget, type Reply } from '../reply.js';
 import type { State } from '../state.js';
 import type { BackendContext } from './context.js';
-import { bulkCreateInvitations, createInvitation, listInvitations, listPendingInvitations, revokeInvitation } from './invitations.js';
+import { bulkCreateInvitations, createInvitation, getInvitation, listInvitations, listPendingInvitations, revokeInvitation } from './invitations.js';
 import { listUserMemberships } from './users.js';
 import { verifyAccessToken } from './verify.js';
 
@@ -76,6 +76,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: INVITATIONS, handler: listInvitations },
   { method: 'POST', path: [...INVITATIONS, 'bulk'], handler: bulkCreateInvitations },
   { method: 'GET', path: [...INVITATIONS, 'pending'], handler: listPendingInvitations },
+  { method: 'GET', path: [...INVITATIONS, ':invitation_id'], handler: getInvitation },
   { method: 'POST', path: [...INVITATIONS, ':invitation_id', 'revoke'], handler: revokeInvitation },
   { method: 'GET', path: ['users', ':user_id', 'organization_memberships'], handler: listUserMemberships },
   { method: 'POST', path: ['oauth_applications', 'access_tokens', 'verify'], handler: verifyAccessToken },
