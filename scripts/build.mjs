@@ -8,17 +8,20 @@ import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const CAPABILITY = 'src/engine/clerk-frontend-api-invitations.yaml';
+// Hosted mode's: the same tools through the Backend API.
+const BACKEND_CAPABILITY = 'src/engine/clerk-backend-api-invitations.yaml';
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' };
 
 // Runs the server's own loader on the bundled YAML, so that the build fails where the server would.
-async function precompileCapability() {
+async function precompileCapabilities() {
   const cache = 'node_modules/.cache/clerk-invitations-mcp';
   mkdirSync(cache, { recursive: true });
   const loader = `${cache}/load.mjs`;
   await esbuild.build({ ...common, entryPoints: ['src/engine/load.ts'], outfile: loader, packages: 'external' });
   const { loadCapability } = await import(pathToFileURL(loader).href);
   // The file name alone: the build machine's paths have no place in the bin.
-  return { ...loadCapability(CAPABILITY), file: basename(CAPABILITY) };
+  const load = (file) => ({ ...loadCapability(file), file: basename(file) });
+  return { frontend: load(CAPABILITY), backend: load(BACKEND_CAPABILITY) };
 }
 
 // The MCP SDK imports code this server never runs. Replaced in the bundle by a stub that fails
@@ -39,7 +42,7 @@ const trimSdk = {
 };
 
 rmSync('dist', { recursive: true, force: true });
-const capability = await precompileCapability();
+const capabilities = await precompileCapabilities();
 const result = await esbuild.build({
   ...common,
   entryPoints: ['src/index.ts'],
@@ -49,7 +52,7 @@ const result = await esbuild.build({
   chunkNames: '[name]-[hash]',
   minifyWhitespace: true,
   minifySyntax: true,
-  define: { PRECOMPILED_CAPABILITY: JSON.stringify(capability) },
+  define: { PRECOMPILED_CAPABILITY: JSON.stringify(capabilities.frontend), PRECOMPILED_BACKEND_CAPABILITY: JSON.stringify(capabilities.backend) },
   // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating,
   // the proxy packages only when a proxy variable is set (https-proxy-agent's CommonJS `debug` cannot be bundled as ESM).
   external: ['yaml', '@modelcontextprotocol/server/validators/ajv', 'proxy-from-env', 'https-proxy-agent'],

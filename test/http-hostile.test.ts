@@ -129,6 +129,15 @@ describe('serve --http refuses, and runs nothing', () => {
     }
   });
 
+  it('JSON nested 400,000 deep: answered, and the server keeps serving', async () => {
+    const deep = `${'['.repeat(400_000)}${']'.repeat(400_000)}`;
+    const inArguments = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"createOrganizationInvitations","arguments":{"organization_id":${deep}}}}`;
+    const answer = await send(bin.url, { headers: { ...JSON_POST, ...AUTH }, body: inArguments });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('Input validation error');
+    expect((await send(bin.url, { headers: { ...JSON_POST, ...AUTH }, body: deep })).status).toBe(400);
+  });
+
   it('paths other than /mcp and /healthz: 404; /healthz answers without the secret and says only that it is up', async () => {
     expect((await send(`${bin.origin}/`, { method: 'GET' })).status).toBe(404);
     expect((await send(`${bin.origin}/mcp/../admin`, { method: 'GET' })).status).toBe(404);

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Client, StreamableHTTPClientTransport, type CallToolResult, type ClientOptions, type ElicitResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killHttpBins, startHttpBin, type HttpBin } from './helpers/http-bin.js';
+import { baseEnv, freshConfig, runCli } from './helpers/cli.js';
+import { startFakeClerk } from './helpers/fake-clerk.js';
+import { killHttpBins, rawRequest, startHttpBin, type HttpBin } from './helpers/http-bin.js';
+import { clientJwt, envelopeFor, storedSignIn } from './helpers/stored-sign-in.js';
 
 // The built bin, `serve --http --sandbox`, driven by the SDK v2 client over Streamable HTTP in
 // each protocol era.
@@ -22,8 +25,14 @@ afterEach(async () => {
 });
 
 /** A client of `era` with the bearer secret; each question is recorded and answered with the next of `answers`. */
-async function connect(bin: HttpBin, era: string, answers?: ElicitResult[], secret = bin.secret): Promise<{ client: Client; asked: string[] }> {
+async function connect(bin: HttpBin, era: string, answers?: ElicitResult[], secret = bin.secret): Promise<{ client: Client; asked: string[]; contentTypes: string[] }> {
   const asked: string[] = [];
+  const contentTypes: string[] = [];
+  const recording = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(url, init);
+    contentTypes.push(response.headers.get('content-type') ?? '');
+    return response;
+  };
   const client = new Client({ name: 'http-local', version: '1.0.0' }, { capabilities: answers ? { elicitation: {} } : {}, ...ERAS[era] });
   if (answers) {
     client.setRequestHandler('elicitation/create', (request) => {
@@ -32,8 +41,8 @@ async function connect(bin: HttpBin, era: string, answers?: ElicitResult[], secr
     });
   }
   clients.push(client);
-  await client.connect(new StreamableHTTPClientTransport(new URL(bin.url), { requestInit: { headers: { authorization: `Bearer ${secret ?? ''}` } } }));
-  return { client, asked };
+  await client.connect(new StreamableHTTPClientTransport(new URL(bin.url), { fetch: recording, requestInit: { headers: { authorization: `Bearer ${secret ?? ''}` } } }));
+  return { client, asked, contentTypes };
 }
 
 const caller = (client: Client) => async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -43,7 +52,7 @@ const pendingEmails = async (client: Client): Promise<string[]> =>
 describe('serve --http (local mode, the built bin against --sandbox)', () => {
   it('serves a 2026-07-28 client: the five tools as in the contract, each called, confirmations asked and answered across requests', async () => {
     const bin = await startHttpBin(['--sandbox']);
-    const { client, asked } = await connect(bin, '2026-07-28', [NO, YES, YES]);
+    const { client, asked, contentTypes } = await connect(bin, '2026-07-28', [NO, YES, YES]);
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     const { tools } = await client.listTools();
     expect(JSON.parse(JSON.stringify(tools))).toStrictEqual(CONTRACT);
@@ -64,6 +73,8 @@ describe('serve --http (local mode, the built bin against --sandbox)', () => {
     expect(asked).toHaveLength(3);
     expect(asked[2]).toContain('Invitation for "alice@example.com", role "org:member"');
     expect(await pendingEmails(client)).toEqual(['ana@example.com', 'ben@example.com', 'bob@example.com', 'new.hire@example.com']);
+    // Every answer a single JSON body (no stream: these tools send nothing before their result).
+    expect(new Set(contentTypes)).toEqual(new Set(['application/json']));
     // Logs on stderr only.
     expect(bin.stdout()).toBe('');
   });
@@ -109,5 +120,44 @@ describe('serve --http (local mode, the built bin against --sandbox)', () => {
     const { client } = await connect(one, '2026-07-28');
     await client.listTools();
     expect(one.stderr().split(one.secret ?? '').length - 1).toBe(1);
+  });
+
+  it('signs in as stdio does: with the stored credentials of `login`', async () => {
+    const token = clientJwt('client_stored', 1);
+    const fake = await startFakeClerk(() => ({ json: envelopeFor({ data: [], total_count: 0 }, 'client_stored') }));
+    const { env, store } = freshConfig();
+    await store.set(fake.url, storedSignIn(token));
+    const bin = await startHttpBin([], { ...env, CLERK_FRONTEND_API_URL: fake.url });
+    const { client } = await connect(bin, '2026-07-28');
+    expect((await caller(client)('getOrganizationInvitations', { organization_id: 'org_1' })).isError).toBeFalsy();
+    expect(fake.requests.map((r) => [r.path, r.headers.authorization])).toEqual([['/v1/organizations/org_1/invitations', `Bearer ${token}`]]);
+    expect(bin.stderr()).not.toContain(token);
+  });
+
+  it('does not start on a non-loopback --host without the Host names clients use, and names the fix', async () => {
+    const run = await runCli(['serve', '--http', '--sandbox', '--host', '0.0.0.0'], baseEnv);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--host 0.0.0.0 is not a loopback address');
+    expect(run.stderr).toContain('add --allowed-hosts <names>, e.g. --allowed-hosts mcp.example.com, or set CLERK_MCP_ALLOWED_HOSTS');
+    const bad = await runCli(['serve', '--http', '--sandbox', '--host', '0.0.0.0', '--allowed-hosts', 'https://mcp.example.com/'], baseEnv);
+    expect(bad.stderr).toContain("'https://mcp.example.com/' is not a host name");
+  });
+
+  it('on a non-loopback --host, takes requests for the listed Host names only', async () => {
+    const bin = await startHttpBin(['--sandbox', '--host', '0.0.0.0', '--allowed-hosts', 'mcp.example.test'], { CLERK_MCP_HTTP_TOKEN: 'allowed-hosts-secret-0123456789-abcdefghij' });
+    const url = `http://127.0.0.1:${new URL(bin.url).port}`;
+    const health = (host: string) => rawRequest(`${url}/healthz`, { method: 'GET', headers: { host } });
+    expect((await health('mcp.example.test')).status).toBe(200);
+    expect((await health('mcp.example.test:8443')).status).toBe(200);
+    expect((await health('evil.example')).status).toBe(403);
+    // Loopback names are not implied when listening beyond loopback.
+    expect((await health('127.0.0.1')).status).toBe(403);
+  });
+
+  it('refuses a CLERK_MCP_HTTP_TOKEN that could be guessed', async () => {
+    const run = await runCli(['serve', '--http', '--sandbox'], { ...baseEnv, CLERK_MCP_HTTP_TOKEN: 'short' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('CLERK_MCP_HTTP_TOKEN must be at least 32 characters without spaces');
+    expect(run.stderr).not.toMatch(/\bshort\b/);
   });
 });

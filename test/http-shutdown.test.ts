@@ -48,3 +48,15 @@ describe('serve --http on SIGTERM', () => {
     expect(await inFlight).toBeInstanceOf(Error);
   });
 });
+
+describe('serve --http request timeout', () => {
+  it('does not count a slow call against the request timeout (it bounds receiving the request only)', async () => {
+    const fake = await startFakeClerk(() => ({ json: envelope(invitation()), delayMs: 1_500 }));
+    const bin = await startHttpBin([], { CLERK_FRONTEND_API_URL: fake.url, CLERK_CLIENT_TOKEN: CLIENT_TOKEN, CLERK_MCP_HTTP_TOKEN: SECRET, CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS: '500' });
+    const client = new Client({ name: 'slow-call', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(bin.url), { requestInit: { headers: AUTH } }));
+    const result = (await client.callTool({ name: 'createOrganizationInvitations', arguments: { organization_id: 'org_1', email_address: 'a@example.com', role: 'org:member' } })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    await client.close();
+  });
+});

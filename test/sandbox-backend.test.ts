@@ -58,16 +58,23 @@ describe('the sandbox\'s Backend API authentication', () => {
 describe('the sandbox\'s Backend API invitations, sharing state with the Frontend API', () => {
   it('lists through the Frontend API an invitation created through the Backend API, with the same id', async () => {
     const sandbox = await start();
-    const created = await backend(sandbox, 'POST', INVITATIONS, { email_address: 'Via-Bapi@example.com', role: 'org:member', inviter_user_id: admin.id, private_metadata: { source: 'test' } });
+    const created = await backend(sandbox, 'POST', INVITATIONS, {
+      email_address: 'Via-Bapi@example.com', role: 'org:member', inviter_user_id: admin.id, private_metadata: { source: 'test' }, public_metadata: { team: 'a' }, expires_in_days: 3, notify: false,
+    });
     expect(created.status).toBe(200);
     expect(created.json).toMatchObject({
       object: 'organization_invitation', email_address: 'via-bapi@example.com', role: 'org:member', status: 'pending', organization_id: 'org_sandbox',
       inviter_id: admin.id, public_inviter_data: { user_id: admin.id, identifier: admin.email }, private_metadata: { source: 'test' },
     });
     expect(created.json).not.toHaveProperty('public_organization_data');
+    expect(created.json['expires_at']).toBe((created.json['created_at'] as number) + 3 * 86_400_000);
     const listed = await frontend(sandbox, 'GET', INVITATIONS);
-    expect(ids(listed.response)).toContain(created.json['id']);
+    const seen = (listed.response as { data: Record<string, unknown>[] }).data.find((i) => i['id'] === created.json['id']);
+    expect(seen).toMatchObject({ email_address: 'via-bapi@example.com', public_metadata: { team: 'a' }, public_organization_data: { id: 'org_sandbox' } });
     expect(JSON.stringify(listed.response)).not.toContain('private_metadata');
+    const fetched = await backend(sandbox, 'GET', `${INVITATIONS}/${created.json['id'] as string}`);
+    expect(fetched.json).toEqual(created.json);
+    expect((await backend(sandbox, 'GET', `${INVITATIONS}/orginv_unknown`)).json).toMatchObject({ errors: [{ code: 'organization_invitation_not_found' }] });
   });
 
   it('lists through the Backend API an invitation created through the Frontend API, its inviter the session\'s user', async () => {
@@ -157,5 +164,42 @@ describe('the sandbox\'s Backend API memberships and token verification', () => 
     expect(json['expiration']).toBeGreaterThan(Date.now() / 1000 + 86_000);
     const unknown = await backend(sandbox, 'POST', '/oauth_applications/access_tokens/verify', { access_token: 'oat_forged' });
     expect(unknown).toMatchObject({ status: 404, json: { errors: [{ code: 'resource_not_found' }] } });
+  });
+});
+
+describe('the sandbox\'s Backend API rate limit', () => {
+  it('is off by default, and when set answers 429 with Retry-After past the limit, as Clerk limits an instance', async () => {
+    const unlimited = await start();
+    for (let i = 0; i < 12; i++) expect((await backend(unlimited, 'GET', INVITATIONS)).status).toBe(200);
+    const limited = await startSandbox({ backendRateLimit: { requests: 3, windowSeconds: 10 } });
+    started.push(limited);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await backend(limited, 'GET', INVITATIONS)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const res = await fetch(`${limited.backendApiUrl}${INVITATIONS}`, { headers: { Authorization: `Bearer ${limited.secretKey}` } });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+    expect(await res.json()).toMatchObject({ errors: [{ code: 'too_many_requests' }] });
+  });
+});
+
+describe('member@sandbox.test on the Frontend API', () => {
+  it('signs in with the sandbox password, and is refused invitations with 403 missing_organization_permission', async () => {
+    const sandbox = await start();
+    const signIn = await fetch(`${sandbox.url}/v1/client/sign_ins?_is_native=1`, {
+      method: 'POST',
+      headers: { Authorization: '', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ strategy: 'password', identifier: 'member@sandbox.test', password: 'sandbox-password' }).toString(),
+    });
+    expect(((await signIn.json()) as { response: { status: string } }).response.status).toBe('complete');
+    const token = signIn.headers.get('authorization') ?? '';
+    const create = await fetch(`${sandbox.url}/v1${INVITATIONS}?_is_native=1`, {
+      method: 'POST',
+      headers: { Authorization: token, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email_address: 'nope@example.com', role: 'org:member' }).toString(),
+    });
+    expect(create.status).toBe(403);
+    expect(await create.json()).toMatchObject({ errors: [{ code: 'missing_organization_permission' }] });
   });
 });

@@ -114,6 +114,7 @@ describe('the sandbox\'s authorization code flow with PKCE', () => {
       const verified = await verify(sandbox, token.json['access_token'] as string);
       expect(verified.status).toBe(200);
       expect(verified.json).toMatchObject({ object: 'clerk_idp_oauth_access_token', subject: userId, client_id, scopes: ['profile', 'email'], revoked: false, expired: false });
+      expect(sandbox.describeAccessToken(token.json['access_token'] as string)).toMatchObject({ userId, clientId: client_id, resources: ['http://127.0.0.1:8080/mcp'] });
     });
   }
 
@@ -209,6 +210,14 @@ describe('the sandbox\'s token endpoint', () => {
     expect(await exchangeAgain({ client_id: 'client_unknown' })).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
   });
 
+  it('refuses a token for a resource the authorization did not name (RFC 8707 invalid_target)', async () => {
+    const sandbox = await start();
+    const { client_id } = await registerPublicClient(sandbox.url);
+    const { code, verifier } = await codeFor(sandbox.url, client_id, 'admin@sandbox.test', { resource: 'http://127.0.0.1:8080/mcp' });
+    const other = await postForm(`${sandbox.url}/oauth/token`, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id, resource: 'http://127.0.0.1:9999/other' });
+    expect(other).toMatchObject({ status: 400, json: { error: 'invalid_target' } });
+  });
+
   it('refuses an expired code', async () => {
     const sandbox = await start({ authorizationCodeTtlSeconds: 0.05 });
     const { client_id } = await registerPublicClient(sandbox.url);
@@ -264,5 +273,28 @@ describe('revocation and expiry, as the Backend API verifies them', () => {
     expect((await verify(sandbox, tokens.access_token)).json['expired']).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await verify(sandbox, tokens.access_token)).json).toMatchObject({ expired: true, revoked: false });
+  });
+});
+
+describe('the sandbox\'s token info and user info endpoints', () => {
+  it('introspects an active token, and says active:false once it is revoked', async () => {
+    const sandbox = await start();
+    const tokens = await signInWithOAuth(sandbox.url, 'admin@sandbox.test');
+    const info = await postForm(`${sandbox.url}/oauth/token_info`, { token: tokens.access_token });
+    expect(info.json).toMatchObject({ active: true, client_id: tokens.client_id, sub: SANDBOX_USERS.admin.id, scope: 'profile email' });
+    await postForm(`${sandbox.url}/oauth/token/revoke`, { token: tokens.access_token, client_id: tokens.client_id });
+    expect((await postForm(`${sandbox.url}/oauth/token_info`, { token: tokens.access_token })).json).toEqual({ active: false });
+    expect((await postForm(`${sandbox.url}/oauth/token_info`, { token: 'oat_forged' })).json).toEqual({ active: false });
+  });
+
+  it('answers user info with the claims of the granted scopes, and Clerk\'s 401 without a valid token', async () => {
+    const sandbox = await start();
+    const tokens = await signInWithOAuth(sandbox.url, 'member@sandbox.test');
+    const res = await fetch(`${sandbox.url}/oauth/userinfo`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ sub: SANDBOX_USERS.member.id, user_id: SANDBOX_USERS.member.id, email: 'member@sandbox.test', given_name: 'Sandbox' });
+    const refused = await fetch(`${sandbox.url}/oauth/userinfo`, { headers: { Authorization: 'Bearer oat_forged' } });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ errors: [{ code: 'authentication_invalid' }] });
   });
 });

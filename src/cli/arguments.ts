@@ -29,6 +29,10 @@ export interface CliOptions {
   readonly host: string | undefined;
   /** `--http --allowed-hosts` (or CLERK_MCP_ALLOWED_HOSTS): Host names taken besides loopback's. */
   readonly allowedHosts: readonly string[] | undefined;
+  /** `--http --hosted`: many users, each with an OAuth access token, through the Backend API. */
+  readonly hosted: boolean;
+  /** `--hosted --public-url` (or CLERK_MCP_PUBLIC_URL): the URL clients reach the server by. */
+  readonly publicUrl: string | undefined;
   /** The environment with the flags that stand for variables applied (--publishable-key, --frontend-api-url). */
   readonly env: Env;
   /** Serve only the tools that change nothing. */
@@ -63,6 +67,8 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         http: { type: 'boolean' },
         host: { type: 'string' },
         'allowed-hosts': { type: 'string', multiple: true },
+        hosted: { type: 'boolean' },
+        'public-url': { type: 'string' },
         'read-only': { type: 'boolean', default: false },
         tools: { type: 'string', multiple: true },
         'no-confirm': { type: 'boolean', default: false },
@@ -85,6 +91,13 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
   if (values.port !== undefined && command !== 'sandbox' && !(command === 'serve' && values.http)) throw new UsageError('--port goes with the sandbox command or the server over HTTP (--http). See --help.');
   for (const flag of ONLY_WITH_HTTP) {
     if (values[flag] !== undefined && !(command === 'serve' && values.http)) throw new UsageError(`--${flag} goes with the server over HTTP (--http). See --help.`);
+  }
+  if (values.hosted && !(command === 'serve' && values.http)) {
+    throw new UsageError('--hosted serves many users over HTTP, each with their own OAuth access token: add --http (as in `serve --http --hosted`). Over stdio the server acts as one signed-in user. See --help.');
+  }
+  if (values['public-url'] !== undefined && !values.hosted) throw new UsageError('--public-url goes with the hosted server (--http --hosted). See --help.');
+  if (values.hosted && (values.capability ?? env.CLERK_CAPABILITY_FILE?.trim())) {
+    throw new UsageError('--hosted serves the bundled Backend API capability (src/engine/clerk-backend-api-invitations.yaml): remove --capability (or CLERK_CAPABILITY_FILE). See --help.');
   }
   for (const flag of ['read-only', 'no-confirm'] as const) {
     if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
@@ -111,6 +124,8 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
       : command === 'serve' && values.http && env.CLERK_MCP_ALLOWED_HOSTS?.trim()
         ? splitNames([env.CLERK_MCP_ALLOWED_HOSTS])
         : undefined,
+    hosted: values.hosted === true,
+    publicUrl: values.hosted ? (values['public-url'] === undefined ? env.CLERK_MCP_PUBLIC_URL?.trim() || undefined : nonEmpty('--public-url', values['public-url'])) : undefined,
     env: {
       ...env,
       ...(values['publishable-key'] !== undefined ? { CLERK_PUBLISHABLE_KEY: values['publishable-key'] } : {}),
@@ -166,6 +181,7 @@ const USAGE: readonly (readonly [string, string])[] = [
   ['  [--read-only] [--tools <names>] [--no-confirm]', ''],
   ['serve --http [--port <n>] [--host <address>]', 'the MCP server over HTTP'],
   ['  [--allowed-hosts <names>] [the server\'s flags]', ''],
+  ['serve --http --hosted [--public-url <url>]', 'the MCP server for a team (OAuth)'],
   ['login [--identifier <email>]', 'sign in, in a terminal'],
   ['login --ticket <sign-in token>', 'sign in without prompts'],
   ['whoami', 'who the server acts as'],
@@ -228,6 +244,15 @@ Flags:
   --allowed-hosts <names>   With --http: the Host names clients use, comma-separated; needed
                             when --host is not loopback. Requests with another Host, or from a
                             web page of another origin, get 403. Same as CLERK_MCP_ALLOWED_HOSTS.
+  --hosted                  With --http: serve a whole team. Each request carries a user's
+                            OAuth access token from the Clerk instance (its Frontend API is
+                            the authorization server) and the tools act as that user through
+                            the Backend API, after checking they may manage the organization's
+                            members. Needs CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY; with
+                            --sandbox, the sandbox plays both. See README, "Hosted".
+  --public-url <url>        With --hosted: the URL clients reach the server by (https; e.g.
+                            https://mcp.example.com), needed unless it listens on loopback.
+                            OAuth tokens are issued for <url>/mcp. Same as CLERK_MCP_PUBLIC_URL.
   --publishable-key <pk>    As CLERK_PUBLISHABLE_KEY.
   --frontend-api-url <url>  As CLERK_FRONTEND_API_URL.
   --ticket <token>          login: the sign-in token to exchange; - reads it from stdin (which
@@ -271,6 +296,15 @@ Environment:
   CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS
                           With --http: how long calls in flight may finish after SIGTERM or
                           SIGINT (new requests get 503), default 10000.
+  CLERK_SECRET_KEY        With --hosted: the instance's secret key (sk_live_…/sk_test_…).
+  CLERK_BACKEND_API_URL   With --hosted: the Backend API, default https://api.clerk.com.
+  CLERK_MCP_PUBLIC_URL    As --public-url.
+  CLERK_MCP_ALLOWED_CLIENT_IDS
+                          With --hosted: accept only tokens issued to these OAuth
+                          applications (client ids, comma-separated); default any.
+  CLERK_MCP_TOKEN_CACHE_MS
+                          With --hosted: how long a token's verification is reused, default
+                          5000 (never past the token's expiry); 0 verifies every request.
   XDG_CONFIG_HOME         The credentials file is $XDG_CONFIG_HOME/clerk-invitations-mcp/
                           credentials.json (default ~/.config/…); mode 0600, one entry per host.
 

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { bundledCapability } from '../engine/bundled.js';
+import { bundledBackendCapability, bundledCapability } from '../engine/bundled.js';
 import { helpText, parseCli, type CliOptions } from './arguments.js';
 import { nameCommandsAbsolutely, nameCommandsFor } from '../invocation.js';
 import { settingsFromEnv } from '../clerk/settings.js';
@@ -43,6 +43,10 @@ async function serve(cli: CliOptions): Promise<void> {
   // V8 reads as it goes, so setting it now works) at a small cost in speed. BENCHMARKS.md.
   setFlagsFromString('--optimize-for-size');
   const { env } = cli;
+  if (cli.hosted) {
+    const capability = selectOperations(await bundledBackendCapability(), cli);
+    return (await import('./serve-hosted.js')).serveHosted(cli, capability);
+  }
   // A broken capability file, a tool selection that does not fit it, or a wrong setting stops the
   // server before it answers anything. The YAML parser is loaded only for a file given on the
   // command line: the bundled capability comes precompiled.

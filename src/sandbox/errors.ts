@@ -45,6 +45,7 @@ const ERRORS = {
   not_an_admin_in_organization: [403, 'not an administrator'],
   not_a_member_in_organization: [403, 'not a member'],
   bad_request: [400, 'Bad Request'],
+  too_many_requests: [429, 'Too many requests'],
   internal_clerk_error: [500, 'Oops, an unexpected error occurred'],
 } as const satisfies Record<string, readonly [number, string]>;
 

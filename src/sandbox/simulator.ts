@@ -38,6 +38,21 @@ export interface SandboxOptions {
   accessTokenTtlSeconds?: number;
   /** Lifetime of OAuth authorization codes in seconds; default Clerk's 600. */
   authorizationCodeTtlSeconds?: number;
+  /**
+   * The Backend API's rate limit per instance, e.g. Clerk's development one `{ requests: 100, windowSeconds: 10 }`:
+   * past it, 429 with `Retry-After`. Default: none, so that load tests measure the server, not the limit.
+   */
+  backendRateLimit?: { requests: number; windowSeconds: number };
+}
+
+export interface AccessTokenDescription {
+  readonly userId: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly resources: readonly string[];
+  readonly revoked: boolean;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
 }
 
 /** A running sandbox. Every `startSandbox()` has its own fresh state. */
@@ -67,6 +82,12 @@ export interface Sandbox {
    * `POST /v1/client/sign_ins` with `strategy=ticket`. Throws for an id not in `SANDBOX_USERS`.
    */
   issueSignInTicket(userId?: string): string;
+  /**
+   * What an OAuth access token stands for, including the RFC 8707 `resource` values of its
+   * authorization, which Clerk's verify answer does not show: for tests asserting what a client
+   * asked for. Undefined for a token the sandbox did not issue.
+   */
+  describeAccessToken(token: string): AccessTokenDescription | undefined;
   /** Stops listening and closes keep-alive sockets. */
   close(): Promise<void>;
 }
@@ -85,7 +106,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     accessTokenTtlMs: positiveSeconds(options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS, 'accessTokenTtlSeconds') * 1000,
     codeTtlMs: positiveSeconds(options.authorizationCodeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, 'authorizationCodeTtlSeconds') * 1000,
   });
-  const backend: BackendApi = { secretKey: options.secretKey ?? `sk_test_${randomBase62(40)}`, received: [] };
+  const limit = options.backendRateLimit;
+  const backend: BackendApi = {
+    secretKey: options.secretKey ?? `sk_test_${randomBase62(40)}`,
+    received: [],
+    rateLimit:
+      limit === undefined
+        ? undefined
+        : { requests: Math.max(1, Math.floor(limit.requests)), windowMs: positiveSeconds(limit.windowSeconds, 'backendRateLimit.windowSeconds') * 1000, window: { start: 0, count: 0 } },
+  };
   let issuer = ''; // Known once the port is bound; no request arrives before.
   const server = createServer((req, res) => {
     const { path } = splitTarget(req.url ?? '/');
@@ -122,6 +151,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sessionId: session.id,
     sessionJwt: session.jwt,
     issueSignInTicket: (userId = SANDBOX_USERS.admin.id) => issueTicket(state, userId),
+    describeAccessToken: (value) => {
+      const token = oauth.accessTokens.get(value);
+      if (token === undefined) return undefined;
+      const { user, clientId, scopes, resources } = token.grant;
+      return { userId: user.id, clientId, scopes: [...scopes], resources: [...resources], revoked: token.revoked, expiresAt: token.expiresAt };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

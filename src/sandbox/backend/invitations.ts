@@ -104,6 +104,14 @@ export function listPendingInvitations(ctx: BackendContext): unknown {
   return { data: present(ctx, pending.slice(offset, offset + limit)), total_count: pending.length };
 }
 
+export function getInvitation(ctx: BackendContext): unknown {
+  const org = organization(ctx);
+  const id = ctx.params['invitation_id'] ?? '';
+  const invitation = orgInvitations(ctx.state, org).find((i) => i.id === id);
+  if (invitation === undefined) throw fail('organization_invitation_not_found', `No invitation with ID '${id}' exists in ${org.data.name}.`);
+  return present(ctx, [invitation])[0];
+}
+
 export function revokeInvitation(ctx: BackendContext): unknown {
   const org = organization(ctx);
   const fields = new Fields(bodyObject(ctx));

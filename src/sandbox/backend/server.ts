@@ -11,7 +11,7 @@ import { errorBody } from '../pipeline.js';
 import { BODY_LIMIT_MESSAGE, mediaType, readCappedBody, splitTarget, type Reply } from '../reply.js';
 import type { State } from '../state.js';
 import type { BackendContext } from './context.js';
-import { bulkCreateInvitations, createInvitation, listInvitations, listPendingInvitations, revokeInvitation } from './invitations.js';
+import { bulkCreateInvitations, createInvitation, getInvitation, listInvitations, listPendingInvitations, revokeInvitation } from './invitations.js';
 import { listUserMemberships } from './users.js';
 import { verifyAccessToken } from './verify.js';
 
@@ -33,6 +33,35 @@ export interface BackendRequest {
 export interface BackendApi {
   readonly secretKey: string;
   readonly received: BackendRequest[];
+  /** Clerk limits each instance (secret key): 100 requests / 10 s in development, 1000 in production. Off when undefined. */
+  readonly rateLimit: RateLimit | undefined;
+}
+
+export interface RateLimit {
+  readonly requests: number;
+  readonly windowMs: number;
+  /** The current fixed window: when it started, how many requests it admitted. */
+  window: { start: number; count: number };
+}
+
+/** A fixed window per instance; past the limit, Clerk's 429 with `Retry-After` in seconds. */
+function admit(limit: RateLimit | undefined): void {
+  if (limit === undefined) return;
+  const now = Date.now();
+  if (now - limit.window.start >= limit.windowMs) limit.window = { start: now, count: 0 };
+  if (limit.window.count < limit.requests) {
+    limit.window.count++;
+    return;
+  }
+  const retryAfter = Math.max(1, Math.ceil((limit.window.start + limit.windowMs - now) / 1000));
+  // The code is the one this project's client handles; Clerk's exact 429 body is unconfirmed.
+  throw new RateLimited(retryAfter);
+}
+
+class RateLimited extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate limited');
+  }
 }
 
 interface Route {
@@ -47,6 +76,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: INVITATIONS, handler: listInvitations },
   { method: 'POST', path: [...INVITATIONS, 'bulk'], handler: bulkCreateInvitations },
   { method: 'GET', path: [...INVITATIONS, 'pending'], handler: listPendingInvitations },
+  { method: 'GET', path: [...INVITATIONS, ':invitation_id'], handler: getInvitation },
   { method: 'POST', path: [...INVITATIONS, ':invitation_id', 'revoke'], handler: revokeInvitation },
   { method: 'GET', path: ['users', ':user_id', 'organization_memberships'], handler: listUserMemberships },
   { method: 'POST', path: ['oauth_applications', 'access_tokens', 'verify'], handler: verifyAccessToken },
@@ -107,12 +137,18 @@ export async function respondBackend(state: State, oauth: OAuthState, api: Backe
   try {
     if (bytes === undefined) throw fail('request_body_too_large', BODY_LIMIT_MESSAGE);
     authenticate(api, req);
+    admit(api.rateLimit);
     body = parseJson(req, bytes);
     const { route, params } = matchRoute(method, path);
     reply = { status: 200, json: route.handler({ state, oauth, params, query, body }) };
   } catch (error) {
-    const failure = error instanceof ClerkFailure ? error : fail('internal_clerk_error', 'The sandbox failed.');
-    reply = { status: failure.status, json: errorBody(failure), close: bytes === undefined };
+    if (error instanceof RateLimited) {
+      const failure = fail('too_many_requests', `Too many requests: this instance allows ${api.rateLimit?.requests} per ${(api.rateLimit?.windowMs ?? 0) / 1000} s.`);
+      reply = { status: 429, headers: { 'Retry-After': String(error.retryAfterSeconds) }, json: errorBody(failure) };
+    } else {
+      const failure = error instanceof ClerkFailure ? error : fail('internal_clerk_error', 'The sandbox failed.');
+      reply = { status: failure.status, json: errorBody(failure), close: bytes === undefined };
+    }
   }
   api.received.push({ method, path, query: query.toString(), body, status: reply.status });
   if (api.received.length > MAX_RECORDED) api.received.splice(0, api.received.length - MAX_RECORDED);

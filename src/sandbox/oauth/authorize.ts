@@ -63,6 +63,15 @@ function checkPkce(params: URLSearchParams): string {
   return challenge;
 }
 
+/** Codes kept before used and expired ones are dropped: a long-running sandbox must not grow with every sign-in. */
+const CODES_KEPT = 1000;
+
+function forgetSpentCodes(oauth: OAuthState): void {
+  if (oauth.codes.size < CODES_KEPT) return;
+  const now = Date.now();
+  for (const [value, code] of oauth.codes) if (code.used || now >= code.expiresAt) oauth.codes.delete(value);
+}
+
 function location(redirectUri: string, values: Record<string, string | null>): Reply {
   const url = new URL(redirectUri);
   for (const [name, value] of Object.entries(values)) if (value !== null) url.searchParams.set(name, value);
@@ -91,6 +100,7 @@ export function authorize(state: State, oauth: OAuthState, params: URLSearchPara
     if (user === undefined) {
       throw redirected('access_denied', 'login_hint names no sandbox user: use admin@sandbox.test, member@sandbox.test, mfa@sandbox.test, admin+<tag>@sandbox.test or member+<tag>@sandbox.test');
     }
+    forgetSpentCodes(oauth);
     const code = secretValue('clk_code_');
     oauth.codes.set(code, {
       grant: { user, clientId: client.id, scopes, resources: resource },

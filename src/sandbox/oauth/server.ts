@@ -2,7 +2,10 @@
 import type { IncomingMessage } from 'node:http';
 import { BODY_LIMIT_MESSAGE, mediaType, readCappedBody, splitTarget, type Reply } from '../reply.js';
 import type { State } from '../state.js';
+import { ClerkFailure } from '../errors.js';
+import { errorBody } from '../pipeline.js';
 import { authorize } from './authorize.js';
+import { tokenInfo, userInfo } from './introspection.js';
 import { NO_STORE, OAuthError, invalidRequest, oauthErrorReply } from './errors.js';
 import { authorizationServerMetadata, openIdConfiguration } from './metadata.js';
 import { registerClient } from './register.js';
@@ -17,6 +20,8 @@ const PATHS = [
   '/oauth/register',
   '/oauth/token',
   '/oauth/token/revoke',
+  '/oauth/token_info',
+  '/oauth/userinfo',
 ];
 
 export const isOAuthPath = (path: string): boolean => PATHS.includes(path);
@@ -61,6 +66,10 @@ function route(state: State, oauth: OAuthState, issuer: string, req: IncomingMes
       return method === 'POST' ? token(oauth, req.headers, form(req, body)) : methodNotAllowed('POST');
     case '/oauth/token/revoke':
       return method === 'POST' ? revoke(oauth, req.headers, form(req, body)) : methodNotAllowed('POST');
+    case '/oauth/token_info':
+      return method === 'POST' ? tokenInfo(state, oauth, form(req, body)) : methodNotAllowed('POST');
+    case '/oauth/userinfo':
+      return method === 'GET' || method === 'POST' ? { status: 200, headers: NO_STORE, json: userInfo(state, oauth, req.headers) } : methodNotAllowed('GET, POST');
     default:
       return { status: 404, json: { error: 'invalid_request', error_description: 'no such endpoint' } };
   }
@@ -73,6 +82,8 @@ export async function respondOAuth(state: State, oauth: OAuthState, issuer: stri
     return route(state, oauth, issuer, req, body);
   } catch (error) {
     if (error instanceof OAuthError) return oauthErrorReply(error);
+    // The user info endpoint answers in Clerk's error shape, as its spec says.
+    if (error instanceof ClerkFailure) return { status: error.status, headers: { 'WWW-Authenticate': 'Bearer' }, json: errorBody(error) };
     return { status: 500, json: { error: 'server_error', error_description: 'The sandbox failed.' } };
   }
 }
