@@ -1,4 +1,4 @@
-import type { CallToolResult, Client } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, ElicitResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
 import { oauthClient, type Era, type SandboxOAuthProvider } from './helpers/oauth-client.js';
@@ -33,8 +33,8 @@ afterEach(async () => {
 const HOSTED_URL = /serving MCP over HTTP at (http:\/\/127\.0\.0\.1:\d+\/mcp)/;
 
 /** `serve --http --hosted --sandbox`: the built bin on its own simulator. */
-async function hostedOnSandbox(env: Record<string, string> = {}): Promise<URL> {
-  const bin = await spawnBin(['serve', '--http', '--hosted', '--sandbox', '--port', '0'], env, HOSTED_URL);
+async function hostedOnSandbox(env: Record<string, string> = {}, flags: string[] = []): Promise<URL> {
+  const bin = await spawnBin(['serve', '--http', '--hosted', '--sandbox', '--port', '0', ...flags], env, HOSTED_URL);
   running.push(bin);
   return new URL(bin.match[1]!);
 }
@@ -48,8 +48,8 @@ async function hostedOnRecordingSandbox(): Promise<{ url: URL; sandbox: Sandbox 
   return { url: new URL(bin.match[1]!), sandbox };
 }
 
-async function signIn(url: URL, user: string, era: Era): Promise<{ client: Client; provider: SandboxOAuthProvider; call: (name: string, args: Record<string, unknown>) => Promise<CallToolResult> }> {
-  const { client, provider } = await oauthClient(url, user, era);
+async function signIn(url: URL, user: string, era: Era, answer?: (message: string) => ElicitResult): Promise<{ client: Client; provider: SandboxOAuthProvider; call: (name: string, args: Record<string, unknown>) => Promise<CallToolResult> }> {
+  const { client, provider } = await oauthClient(url, user, era, answer);
   clients.push(client);
   expect(client.getNegotiatedProtocolVersion()).toBe(era);
   return { client, provider, call: async (name, args) => (await client.callTool({ name, arguments: args })) as CallToolResult };
@@ -69,8 +69,12 @@ const memberAttempts = (era: Era): [string, Record<string, unknown>][] => [
 describe('serve --http --hosted --sandbox, the SDK v2 client signing in with its own OAuth support', () => {
   for (const era of ERAS) {
     it(`${era}: the SDK registers, authorizes with PKCE and exchanges the code; an admin lists and calls all five tools, a member is refused every one and nothing changes`, async () => {
-      const url = await hostedOnSandbox();
-      const admin = await signIn(url, 'admin@sandbox.test', era);
+      // A 2026-07-28 client is asked to confirm the bulk create and the revoke (and says yes). A
+      // 2025-era client over HTTP cannot be asked (each request is served on its own), so the
+      // server refuses those two unless it runs with --no-confirm, as one serving such clients must.
+      const url = await hostedOnSandbox({}, era === '2025-11-25' ? ['--no-confirm'] : []);
+      const asked: string[] = [];
+      const admin = await signIn(url, 'admin@sandbox.test', era, era === '2026-07-28' ? (message) => (asked.push(message), { action: 'accept', content: { confirm: true } }) : undefined);
 
       // The flow really ran through the SDK: one dynamic registration, one authorization with an
       // S256 code challenge for this resource, tokens (with a refresh token) saved from the exchange.
@@ -95,11 +99,12 @@ describe('serve --http --hosted --sandbox, the SDK v2 client signing in with its
       expect(created.isError).toBeFalsy();
       expect(created.structuredContent).toMatchObject({ email_address: 'new.hire@example.com', status: 'pending' });
       const bulk = await admin.call('bulkCreateOrganizationInvitations', { organization_id: ORG, email_address: ['ana@example.com', 'ben@example.com'], role: 'org:admin', notify: false });
-      expect(bulk.isError).toBeFalsy();
+      expect(bulk.isError, JSON.stringify(bulk.content)).toBeFalsy();
       const revoked = await admin.call('revokePendingOrganizationInvitation', { organization_id: ORG, invitation_id: (created.structuredContent as { id: string }).id });
       expect(revoked.structuredContent).toMatchObject({ email_address: 'new.hire@example.com', status: 'revoked' });
       const pending = emails(await admin.call('getAllPendingOrganizationInvitations', { organization_id: ORG }));
       expect(pending).toEqual(['alice@example.com', 'ana@example.com', 'ben@example.com', 'bob@example.com']);
+      expect(asked).toHaveLength(era === '2026-07-28' ? 2 : 0);
 
       // The member signs in the same way and sees the same tools, but every call is refused.
       const member = await signIn(url, 'member@sandbox.test', era);
@@ -127,6 +132,9 @@ describe('serve --http --hosted --sandbox, the SDK v2 client signing in with its
     const { savedTokens, authorizationUrls, registrations } = admin.provider.record;
     expect(savedTokens.length).toBeGreaterThanOrEqual(2);
     expect(savedTokens.at(-1)!.access_token).not.toBe(first.access_token);
+    // The sandbox rotates refresh tokens: a new one means the refresh grant was used.
+    expect(savedTokens.at(-1)!.refresh_token).toEqual(expect.any(String));
+    expect(savedTokens.at(-1)!.refresh_token).not.toBe(first.refresh_token);
     expect(authorizationUrls).toHaveLength(1);
     expect(registrations).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import { Client, StreamableHTTPClientTransport, UnauthorizedError, type ClientOptions } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, UnauthorizedError, type ClientOptions, type ElicitResult } from '@modelcontextprotocol/client';
 import type {
   OAuthClientInformationContext,
   OAuthClientMetadata,
@@ -154,10 +154,14 @@ export async function connectWithOAuth(client: Client, url: URL, provider: Sandb
   await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
 }
 
-/** A new SDK client in `era`, signed in as `loginHint` through the sandbox's OAuth. */
-export async function oauthClient(url: URL, loginHint: string, era: Era): Promise<{ client: Client; provider: SandboxOAuthProvider }> {
+/**
+ * A new SDK client in `era`, signed in as `loginHint` through the sandbox's OAuth. With `answer`,
+ * the client declares elicitation and answers each question (its message) with what `answer` returns.
+ */
+export async function oauthClient(url: URL, loginHint: string, era: Era, answer?: (message: string) => ElicitResult): Promise<{ client: Client; provider: SandboxOAuthProvider }> {
   const provider = new SandboxOAuthProvider(loginHint);
-  const client = new Client({ name: 'oauth-e2e', version: '1.0.0' }, ERAS[era]);
+  const client = new Client({ name: 'oauth-e2e', version: '1.0.0' }, { ...ERAS[era], capabilities: answer ? { elicitation: {} } : {} });
+  if (answer) client.setRequestHandler('elicitation/create', (request) => answer('message' in request.params ? request.params.message : ''));
   await connectWithOAuth(client, url, provider);
   return { client, provider };
 }
