@@ -173,7 +173,9 @@ export async function startCluster(count: number, killOn?: RegExp): Promise<Clus
     for (let index = 0; index < count; index++) {
       const tap = await startTap(index, sandbox.backendBase, backendRequests, killOn && { email: killOn, onKill: kill });
       const launch = replicaLaunch(publicUrl, sandbox.url, tap.url.replace(/\/$/, ''));
-      const spawned = await spawnBin(launch.args, launch.env, /http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
+      // --no-confirm: a load generator has no user to ask, and a 2025-era client over HTTP cannot
+      // be asked at all (the server would refuse its revokes, failing closed).
+      const spawned = await spawnBin([...launch.args, '--no-confirm'], launch.env, /http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
       replicas.push({ ...spawned, index, address: `127.0.0.1:${spawned.match[1]}`, tap, kill: () => spawned.child.kill('SIGKILL') });
     }
     const nginx = await startNginx(

@@ -64,7 +64,11 @@ export interface LoadOptions {
 function kindOf(error: unknown): string {
   if (error instanceof Error) {
     const status = (error as { data?: { status?: number } }).data?.status ?? (error as { status?: number }).status;
-    const message = error.message.replace(/[\w.+-]+@[\w.-]+/g, '<email>').replace(/\b(orginv|user|org)_\w+/g, '<id>').slice(0, 120);
+    // Without the HTML of nginx's error pages, ids and addresses: alike failures group together.
+    const message = error.message
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .replace(/[\w.+-]+@[\w.-]+/g, '<email>').replace(/\b(orginv|user|org)_\w+/g, '<id>').slice(0, 120);
     return `${error.constructor.name}${status === undefined ? '' : ` (HTTP ${status})`}: ${message}`;
   }
   return String(error);
