@@ -36,7 +36,7 @@ const rows = [
   ['throughput', `${r.throughputPerSecond.toFixed(0)} calls/s`],
   ['latency p50 / p99', `${r.p50Ms.toFixed(1)} ms / ${r.p99Ms.toFixed(1)} ms`],
   ['sign-in of all users (start included)', `${(r.signInMs / 1000).toFixed(1)} s`],
-  ...r.perReplica.map((p) => [`replica ${p.replica}${p.killed ? ' (SIGKILLed)' : ''}`, `${p.mcpRequests} MCP requests answered through nginx, ${p.backendRequests} Backend API requests`]),
+  ...r.perReplica.map((p) => [`replica ${p.replica}${p.killed ? ' (SIGKILLed)' : ''}`, `${p.mcpRequests} MCP requests through nginx (${p.badGateways} answered 502), ${p.backendRequests} Backend API requests`]),
   ['nginx statuses', Object.entries(r.nginxStatuses).map(([status, count]) => `${status}: ${count}`).join(', ')],
 ];
 process.stdout.write(`\n| Figure | Value |\n| --- | --- |\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n\n`);

@@ -53,6 +53,7 @@ describe(`nginx + ${REPLICAS} hosted replicas + one sandbox, ${USERS} OAuth user
       killed: killed.includes(replica.index),
       mcpRequests: cluster!.nginx.accessLines().filter((line) => line.upstreams.at(-1) === replica.address).length,
       backendRequests: cluster!.backendRequests.filter((request) => request.replica === replica.index).length,
+      badGateways: cluster!.nginx.accessLines().filter((line) => line.status === 502 && line.upstreams.at(-1) === replica.address).length,
     }));
     const report = { replicas: REPLICAS, users: USERS, signInMs, ...result, perReplica, nginxStatuses: countBy(cluster.nginx.accessLines().map((line) => String(line.status))) };
     if (process.env.SCALE_REPORT) writeFileSync(process.env.SCALE_REPORT, JSON.stringify(report, null, 2));
