@@ -23,8 +23,8 @@ const { values: opts } = parseArgs({
     calls: { type: 'string', default: '1000' },
     bursts: { type: 'string', default: '7' },
     concurrency: { type: 'string', default: '200' },
-    'http-calls': { type: 'string', default: '2000' },
-    'http-rounds': { type: 'string', default: '5' },
+    'http-calls': { type: 'string', default: '1000' },
+    'http-rounds': { type: 'string', default: '3' },
     'http-concurrency': { type: 'string', default: '16' },
     // Only the HTTP table (issue 11), e.g. while working on the HTTP transport.
     'http-only': { type: 'boolean', default: false },
