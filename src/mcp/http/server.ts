@@ -32,14 +32,14 @@ function refuse(res: ServerResponse, status: number, message: string, headers: R
 }
 
 // The request line and headers as a web Request, for `authenticate` and extra routes: the body is
-// not read (an unauthenticated client must not make us buffer it).
-function headersOnly(req: IncomingMessage, origin: string): Request {
+// not read (an unauthenticated client must not make us buffer it). `target` is the path and query.
+function headersOnly(req: IncomingMessage, origin: string, target: string): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
-  return new Request(new URL(req.url ?? '/', origin), { method: req.method ?? 'GET', headers });
+  return new Request(`${origin}${target}`, { method: req.method ?? 'GET', headers });
 }
 
 // Web Response -> node response, for the small answers of authenticate and extra routes.
@@ -82,8 +82,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.setHeader('connection', 'close');
     if (!validateHost(req, res)) return;
     if (stopping) return refuse(res, 503, 'Service unavailable: the server is stopping', { 'retry-after': '1' });
-    const request = headersOnly(req, origin);
-    const path = new URL(request.url).pathname;
+    // Routed on the path exactly as sent: `//x/mcp` or `/mcp/../admin` is no alias of `/mcp`.
+    const target = req.url ?? '';
+    if (!target.startsWith('/')) return refuse(res, 400, 'Bad request: the request target must be a path');
+    const path = target.split('?', 1)[0];
+    const request = headersOnly(req, origin, target);
     if (path === HEALTH_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
       res.removeHeader('connection');
