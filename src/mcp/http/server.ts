@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation, originValidation, toNodeHandler, type NodeIncomingMessageLike } from '@modelcontextprotocol/node';
 import { createMcpHandler, localhostAllowedHostnames, type AuthInfo } from '@modelcontextprotocol/server';
+import { ConfigError } from '../../errors.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type HttpServerOptions } from './options.js';
 import { isLoopback } from './hosts.js';
 
@@ -64,7 +65,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const host = options.host ?? '127.0.0.1';
   const allowedHosts = [...(options.allowedHosts ?? localhostAllowedHostnames())];
   if (allowedHosts.length === 0 || (!isLoopback(host) && options.allowedHosts === undefined)) {
-    throw new Error(`listening on ${host}, which is not loopback, needs the Host names clients use (allowedHosts)`);
+    throw new ConfigError(`listening on ${host}, which is not loopback, needs the Host names clients use (allowedHosts)`);
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -128,12 +129,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     },
   );
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      // The usual reasons (port taken, privileged port, no such address) are settings to change, not bugs.
+      const why: Record<string, string> = { EADDRINUSE: 'the port is in use', EACCES: 'not allowed to use that port', EADDRNOTAVAIL: 'no such address on this machine' };
+      const reason = error.code ? why[error.code] : undefined;
+      reject(reason ? new ConfigError(`cannot listen on ${host}:${options.port ?? 0}: ${reason} (choose another --port or --host)`, { cause: error }) : error);
     });
+    server.listen(options.port ?? 0, host, () => resolve());
   });
+  // Past the start, a server error (e.g. out of file descriptors while accepting) is reported, not a crash.
+  server.on('error', (error) => options.onerror?.(error));
   const address = server.address() as AddressInfo;
   origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
