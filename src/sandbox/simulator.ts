@@ -117,8 +117,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createServer((req, res) => {
     const { path } = splitTarget(req.url ?? '/');
     const reply = (answer: Promise<Reply>): void => {
-      // The responders catch everything; this only guards against the impossible.
-      answer.then((r) => sendReply(res, r), () => res.destroy());
+      // The responders and sendReply catch everything; this only guards against the impossible.
+      answer.then((r) => sendReply(res, r)).catch(() => res.destroy());
     };
     if (isBackendPath(path)) reply(respondBackend(state, oauth, backend, req));
     else if (isOAuthPath(path)) reply(respondOAuth(state, oauth, issuer, req));
