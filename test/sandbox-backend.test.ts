@@ -141,6 +141,25 @@ describe('the sandbox\'s Backend API invitations, sharing state with the Fronten
   });
 });
 
+describe('the sandbox\'s Backend API against hostile bodies', () => {
+  it('refuses non-JSON, malformed, non-object and too deeply nested bodies with Clerk\'s errors, and keeps serving', async () => {
+    const sandbox = await start();
+    const post = async (body: string, type = 'application/json') => {
+      const res = await fetch(`${sandbox.backendApiUrl}${INVITATIONS}`, { method: 'POST', headers: { Authorization: `Bearer ${sandbox.secretKey}`, 'Content-Type': type }, body });
+      return { status: res.status, json: (await res.json()) as { errors: { code: string }[] } };
+    };
+    expect(await post('email_address=a@example.com&role=org:member', 'application/x-www-form-urlencoded')).toMatchObject({ status: 400, json: { errors: [{ code: 'bad_request' }] } });
+    expect(await post('{"email_address":')).toMatchObject({ status: 400, json: { errors: [{ code: 'bad_request' }] } });
+    expect(await post('["a@example.com"]')).toMatchObject({ status: 400, json: { errors: [{ code: 'bad_request' }] } });
+    const deep = `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`;
+    const nested = await post(`{"email_address":"deep@example.com","role":"org:member","private_metadata":${deep}}`);
+    expect(nested).toMatchObject({ status: 422, json: { errors: [{ code: 'form_param_format_invalid' }] } });
+    const listed = await backend(sandbox, 'GET', INVITATIONS);
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.json)).not.toContain('deep@example.com');
+  });
+});
+
 describe('the sandbox\'s Backend API memberships and token verification', () => {
   it('lists a user\'s memberships with role and permissions: org:sys_memberships:manage for admins only', async () => {
     const sandbox = await start();

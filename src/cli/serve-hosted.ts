@@ -92,7 +92,16 @@ export async function serveHosted(cli: CliOptions, capability: Capability): Prom
       requestTimeoutMs,
       onerror: (error) => log(`http: ${error.message}`, backend),
     },
-    { onStop: () => backend.stop(), onClose: closeSandbox, graceMs },
+    // Calls in flight finish (new requests hear 503 meanwhile), so the Backend API client is
+    // stopped only after the grace period: a call between its membership check and its write
+    // would otherwise fail halfway.
+    {
+      onClose: async () => {
+        backend.stop();
+        await closeSandbox();
+      },
+      graceMs,
+    },
   );
   try {
     const resource = publicResource ?? resourceUrl(undefined, listen.host, server.origin);

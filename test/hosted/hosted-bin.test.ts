@@ -2,6 +2,8 @@ import { Client, StreamableHTTPClientTransport, type CallToolResult, type Client
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/simulator.js';
 import { baseEnv, runCli } from '../helpers/cli.js';
+import { backendInvitation, membership, memberships, SECRET_KEY } from '../helpers/fake-backend.js';
+import { startFakeClerk } from '../helpers/fake-clerk.js';
 import { killHttpBins, rawRequest, startHttpBin, type HttpBin } from '../helpers/http-bin.js';
 import { postForm, registerPublicClient, signInWithOAuth } from '../helpers/sandbox-oauth.js';
 
@@ -67,7 +69,7 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
   });
 
   it('refuses requests without a valid token with 401 and the right challenge, and keeps serving', async () => {
-    const { sandbox, env } = await sandboxed({ accessTokenTtlSeconds: 1 });
+    const { sandbox, env } = await sandboxed({ accessTokenTtlSeconds: 2 });
     const good = await signInWithOAuth(sandbox.url, 'admin@sandbox.test');
     const other = await registerPublicClient(sandbox.url, { client_name: 'another application' });
     const theirs = await signInWithOAuth(sandbox.url, 'admin@sandbox.test', other.client_id);
@@ -76,7 +78,7 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
     const expired = await signInWithOAuth(sandbox.url, 'admin@sandbox.test', good.client_id);
     // Only the tokens of this one OAuth application are accepted: the other's is for another resource.
     const bin = await startHttpBin(['--hosted'], { ...env, CLERK_MCP_ALLOWED_CLIENT_IDS: good.client_id });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
 
     const metadata = `resource_metadata="${bin.origin}/.well-known/oauth-protected-resource/mcp"`;
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
@@ -91,6 +93,11 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
       expect(answer.headers['www-authenticate'], what).toMatch(/^Bearer error="invalid_token", error_description="[^"]+"/);
       expect(answer.headers['www-authenticate'], what).toContain(metadata);
     }
+    // A served request's answer does not carry the secret key either.
+    const fresh = await signInWithOAuth(sandbox.url, 'admin@sandbox.test', good.client_id);
+    const served = await ask(`Bearer ${fresh.access_token}`);
+    expect(served.status).toBe(200);
+    answers.push(served);
     expect((await fetch(`${bin.origin}/healthz`)).status).toBe(200);
     const published = (await (await fetch(`${bin.origin}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
     expect(published).toMatchObject({ resource: bin.url, authorization_servers: [sandbox.url], bearer_methods_supported: ['header'] });
@@ -134,6 +141,24 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
     const args = { organization_id: ORG, email_address: ['ana@example.com', 'ben@example.com'], role: 'org:member', notify: false };
     expect(text(await call(await connect(bin.url, member.access_token, '2026-07-28'), 'bulkCreateOrganizationInvitations', args))).toContain('missing_organization_permission');
     expect((await call(await connect(bin.url, admin.access_token, '2026-07-28'), 'bulkCreateOrganizationInvitations', args)).structuredContent).toMatchObject({ total_count: 2 });
+  });
+
+  it('lets a call in flight at SIGTERM finish, its write included, then exits 0', async () => {
+    const fake = await startFakeClerk((request) => {
+      if (request.path.endsWith('/access_tokens/verify')) return { json: { object: 'clerk_idp_oauth_access_token', id: 'oat_1', client_id: 'client_1', subject: ADMIN, scopes: [], revoked: false, revocation_reason: null, expired: false, expiration: Date.now() / 1000 + 3600, created_at: 1, updated_at: 1 } };
+      // Slow enough for the signal to arrive between the membership check and the write.
+      if (request.path.endsWith('/organization_memberships')) return { delayMs: 500, json: memberships(membership({ id: ORG, name: 'Sandbox Inc' }, 'org:admin')) };
+      return { json: backendInvitation({ organization_id: ORG }) };
+    });
+    const bin = await startHttpBin(['--hosted'], { CLERK_FRONTEND_API_URL: 'http://127.0.0.1:9', CLERK_BACKEND_API_URL: fake.url, CLERK_SECRET_KEY: SECRET_KEY });
+    const client = await connect(bin.url, 'a-token', '2026-07-28');
+    const pending = call(client, 'createOrganizationInvitations', { organization_id: ORG, email_address: 'a@example.com', role: 'org:member' });
+    while (!fake.requests.some((r) => r.path.endsWith('/organization_memberships'))) await new Promise((resolve) => setTimeout(resolve, 10));
+    bin.child.kill('SIGTERM');
+
+    expect((await pending).isError).toBeFalsy();
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toContain(`POST /v1/organizations/${ORG}/invitations`);
+    expect(await bin.exited).toBe(0);
   });
 
   it('fails closed, naming the fix, without HTTP, the secret key, the publishable key or a public URL', async () => {

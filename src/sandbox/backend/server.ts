@@ -82,6 +82,10 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: ['oauth_applications', 'access_tokens', 'verify'], handler: verifyAccessToken },
 ];
 
+export function createBackendApi(secretKey: string, rateLimit: { requests: number; windowMs: number } | undefined): BackendApi {
+  return { secretKey, received: [], rateLimit: rateLimit === undefined ? undefined : { ...rateLimit, window: { start: 0, count: 0 } } };
+}
+
 export const isBackendPath = (path: string): boolean => path === BACKEND_API_PATH || path.startsWith(`${BACKEND_API_PATH}/`);
 
 const notFound = (): ClerkFailure => fail('resource_not_found', 'The requested resource does not exist.');
