@@ -2,7 +2,7 @@ import type { CallToolResult, Client, ElicitResult } from '@modelcontextprotocol
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
 import { oauthClient, type Era, type SandboxOAuthProvider } from './helpers/oauth-client.js';
-import { replicaLaunch, spawnBin, type Spawned } from './scale/cluster.js';
+import { replicaLaunch, spawnBin, type Spawned } from './helpers/hosted-bin.js';
 
 // Issue 11's "Verified by": the SDK v2 client over Streamable HTTP, with its own OAuth support
 // (discovery, dynamic client registration, PKCE, the code exchange, a refresh) against the built

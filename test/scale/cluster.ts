@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BIN, baseEnv } from '../helpers/cli.js';
+import { replicaLaunch, spawnBin, type Spawned } from '../helpers/hosted-bin.js';
 import { freePort, startNginx, type RunningNginx } from './nginx.js';
 
 // A hosted deployment on loopback, as the README's Hosted section describes one: ONE Clerk (the
@@ -14,38 +13,7 @@ import { freePort, startNginx, type RunningNginx } from './nginx.js';
 // chosen create: a replica dying after its write reached Clerk, deterministically.
 
 /** The sandbox's Backend API secret key (CLERK_SANDBOX_SECRET_KEY), shared with the replicas. */
-export const SECRET_KEY = 'sk_test_scaleSandboxSecretKey0123456789';
-
-export interface Spawned {
-  readonly child: ChildProcess;
-  output(): { stdout: string; stderr: string };
-  readonly exited: Promise<void>;
-}
-
-/** Spawns the built bin; resolves with the first match of `pattern` in its stdout or stderr. */
-export async function spawnBin(args: readonly string[], env: Record<string, string>, pattern: RegExp, timeoutMs = 20_000): Promise<Spawned & { match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const seen = { stdout: '', stderr: '' };
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')}: nothing matching ${pattern} within ${timeoutMs} ms:\n${seen.stderr}${seen.stdout}`)), timeoutMs);
-    for (const name of ['stdout', 'stderr'] as const) {
-      child[name].setEncoding('utf8').on('data', (chunk: string) => {
-        seen[name] += chunk;
-        const found = pattern.exec(seen[name]);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found);
-        }
-      });
-    }
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited (${child.exitCode ?? child.signalCode}):\n${seen.stderr}${seen.stdout}`));
-    });
-  });
-  return { child, output: () => seen, exited, match };
-}
+const SECRET_KEY = 'sk_test_scaleSandboxSecretKey0123456789';
 
 /** The sandbox on its own: its Frontend API (and OAuth issuer) URL, its Backend API URL. */
 export async function startSandboxProcess(env: Record<string, string> = {}): Promise<Spawned & { url: string; backendApiUrl: string; backendBase: string }> {
@@ -144,22 +112,6 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/**
- * The environment and arguments of one hosted replica behind nginx at `publicUrl`, talking to the
- * sandbox's Frontend API (the OAuth issuer) directly and to its Backend API through `backendApiUrl`.
- */
-export function replicaLaunch(publicUrl: string | undefined, sandboxUrl: string, backendApiUrl: string, secretKey = SECRET_KEY): { args: string[]; env: Record<string, string> } {
-  return {
-    args: ['serve', '--http', '--hosted', '--port', '0'],
-    env: {
-      CLERK_SECRET_KEY: secretKey,
-      CLERK_FRONTEND_API_URL: sandboxUrl,
-      CLERK_BACKEND_API_URL: backendApiUrl,
-      ...(publicUrl !== undefined && { CLERK_MCP_PUBLIC_URL: publicUrl }),
-    },
-  };
-}
-
 /** Starts the sandbox, `count` replicas (each behind its tap) and nginx; `killOn` as for startTap. */
 export async function startCluster(count: number, killOn?: RegExp): Promise<Cluster> {
   const sandbox = await startSandboxProcess();
@@ -172,7 +124,7 @@ export async function startCluster(count: number, killOn?: RegExp): Promise<Clus
   try {
     for (let index = 0; index < count; index++) {
       const tap = await startTap(index, sandbox.backendBase, backendRequests, killOn && { email: killOn, onKill: kill });
-      const launch = replicaLaunch(publicUrl, sandbox.url, tap.url.replace(/\/$/, ''));
+      const launch = replicaLaunch(publicUrl, sandbox.url, tap.url.replace(/\/$/, ''), SECRET_KEY);
       // --no-confirm: a load generator has no user to ask, and a 2025-era client over HTTP cannot
       // be asked at all (the server would refuse its revokes, failing closed).
       const spawned = await spawnBin([...launch.args, '--no-confirm'], launch.env, /http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
