@@ -140,7 +140,11 @@ describe('serve --http refuses, and runs nothing', () => {
 
   it('paths other than /mcp and /healthz: 404; /healthz answers without the secret and says only that it is up', async () => {
     expect((await send(`${bin.origin}/`, { method: 'GET' })).status).toBe(404);
-    expect((await send(`${bin.origin}/mcp/../admin`, { method: 'GET' })).status).toBe(404);
+    expect((await send(`${bin.origin}/healthz/`, { method: 'GET' })).status).toBe(404);
+    // Not aliases of /mcp.
+    for (const path of ['//evil.example/mcp', '/mcp/', '/x/../mcp', '/MCP']) {
+      expect((await send(bin.origin, { path, headers: { ...JSON_POST, ...AUTH }, body: CREATE })).status, path).toBe(404);
+    }
     const health = await send(`${bin.origin}/healthz`, { method: 'GET' });
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toStrictEqual({ status: 'ok' });

@@ -160,4 +160,11 @@ describe('serve --http (local mode, the built bin against --sandbox)', () => {
     expect(run.stderr).toContain('CLERK_MCP_HTTP_TOKEN must be at least 32 characters without spaces');
     expect(run.stderr).not.toMatch(/\bshort\b/);
   });
+
+  it('does not start on a port in use, and says so in one line', async () => {
+    const taken = await startHttpBin(['--sandbox']);
+    const run = await runCli(['serve', '--http', '--sandbox', '--port', new URL(taken.url).port], baseEnv);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`clerk-invitations-mcp: cannot listen on 127.0.0.1:${new URL(taken.url).port}: the port is in use (choose another --port or --host)`);
+  });
 });

@@ -1,4 +1,4 @@
-import { Client, StreamableHTTPClientTransport, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, type AuthInfo, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClerkClient } from '../src/clerk/client.js';
 import { settingsFromEnv } from '../src/clerk/settings.js';
@@ -67,6 +67,34 @@ describe('confirmations across HTTP replicas', () => {
     );
     expect(served).toContain('second');
     expect(outcome).not.toContain('"status":"revoked"');
+    expect(outcome).toBe('ProtocolError: Invalid or expired requestState');
+    expect(await pending(client)).toContain(ALICE);
+  });
+
+  it('a yes sent back by another caller is refused: a question is bound to the caller it was asked of', async () => {
+    sandbox = await startSandbox();
+    const clerk = new ClerkClient(settingsFromEnv({ CLERK_FRONTEND_API_URL: sandbox.url, CLERK_CLIENT_TOKEN: sandbox.clientToken, CLERK_SESSION_ID: sandbox.sessionId }));
+    const capability = loadCapability();
+    const states = new ConfirmationStates(60_000);
+    // Two callers told apart by their bearer token, as a hosted server tells its users apart.
+    const authenticate = async (request: Request): Promise<AuthInfo> => ({ token: 'token', clientId: request.headers.get('authorization') === 'Bearer ann' ? 'ann' : 'bob', scopes: [], expiresAt: 8_640_000_000_000 });
+    const server = await startHttpServer({ factory: () => createClerkServer({ capability, clerk, states }), authenticate });
+    servers.push(server);
+    // Ann's client, whose answer to the question is sent with Bob's token.
+    const swap = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+      const answering = typeof init?.body === 'string' && init.body.includes('"requestState"');
+      if (!answering) return fetch(url, init);
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', 'Bearer bob');
+      return fetch(url, { ...init, headers });
+    };
+    const client = new Client({ name: 'callers', version: '1.0.0' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    client.setRequestHandler('elicitation/create', () => YES);
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: swap, requestInit: { headers: { authorization: 'Bearer ann' } } }));
+    const outcome = await client.callTool({ name: 'revokePendingOrganizationInvitation', arguments: { organization_id: ORG, invitation_id: ALICE } }).then(
+      (result) => JSON.stringify(result),
+      (error: unknown) => String(error),
+    );
     expect(outcome).toBe('ProtocolError: Invalid or expired requestState');
     expect(await pending(client)).toContain(ALICE);
   });

@@ -235,7 +235,7 @@ Flags:
                             ask, and send nothing unless the user confirms. Same as
                             CLERK_CONFIRM=0.
   --http                    Serve MCP over Streamable HTTP at http://<host>:<port>/mcp instead
-                            of stdio, signed in as above. Every request must carry
+                            of stdio, signed in as over stdio. Every request must carry
                             "Authorization: Bearer <secret>": CLERK_MCP_HTTP_TOKEN, or a secret
                             generated at start and printed once on stderr. GET /healthz answers
                             without it.

@@ -68,10 +68,24 @@ export interface RawAnswer {
 /** A request written by hand (node:http): any Host, any headers, a body sent at once or piece by piece. */
 export function rawRequest(
   url: string,
-  { method = 'POST', headers = {}, body, pieces }: { method?: string; headers?: Record<string, string>; body?: string | Buffer; pieces?: { readonly data: string; readonly afterMs: number }[] } = {},
+  {
+    method = 'POST',
+    headers = {},
+    body,
+    pieces,
+    path,
+  }: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    pieces?: { readonly data: string; readonly afterMs: number }[];
+    /** The request target sent as is (a URL would have its dot segments resolved). */
+    path?: string;
+  } = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
+    const { hostname, port, pathname, search } = new URL(url);
+    const req = request({ hostname, port, path: path ?? `${pathname}${search}`, method, headers }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString('utf8')));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));

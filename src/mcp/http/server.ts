@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation, originValidation, toNodeHandler, type NodeIncomingMessageLike } from '@modelcontextprotocol/node';
 import { createMcpHandler, localhostAllowedHostnames, type AuthInfo } from '@modelcontextprotocol/server';
+import { ConfigError } from '../../errors.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type HttpServerOptions } from './options.js';
 import { isLoopback } from './hosts.js';
 
@@ -32,14 +33,14 @@ function refuse(res: ServerResponse, status: number, message: string, headers: R
 }
 
 // The request line and headers as a web Request, for `authenticate` and extra routes: the body is
-// not read (an unauthenticated client must not make us buffer it).
-function headersOnly(req: IncomingMessage, origin: string): Request {
+// not read (an unauthenticated client must not make us buffer it). `target` is the path and query.
+function headersOnly(req: IncomingMessage, origin: string, target: string): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
-  return new Request(new URL(req.url ?? '/', origin), { method: req.method ?? 'GET', headers });
+  return new Request(`${origin}${target}`, { method: req.method ?? 'GET', headers });
 }
 
 // Web Response -> node response, for the small answers of authenticate and extra routes.
@@ -64,7 +65,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const host = options.host ?? '127.0.0.1';
   const allowedHosts = [...(options.allowedHosts ?? localhostAllowedHostnames())];
   if (allowedHosts.length === 0 || (!isLoopback(host) && options.allowedHosts === undefined)) {
-    throw new Error(`listening on ${host}, which is not loopback, needs the Host names clients use (allowedHosts)`);
+    throw new ConfigError(`listening on ${host}, which is not loopback, needs the Host names clients use (allowedHosts)`);
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -82,8 +83,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.setHeader('connection', 'close');
     if (!validateHost(req, res)) return;
     if (stopping) return refuse(res, 503, 'Service unavailable: the server is stopping', { 'retry-after': '1' });
-    const request = headersOnly(req, origin);
-    const path = new URL(request.url).pathname;
+    // Routed on the path exactly as sent: `//x/mcp` or `/mcp/../admin` is no alias of `/mcp`.
+    const target = req.url ?? '';
+    if (!target.startsWith('/')) return refuse(res, 400, 'Bad request: the request target must be a path');
+    const path = target.split('?', 1)[0];
+    const request = headersOnly(req, origin, target);
     if (path === HEALTH_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
       res.removeHeader('connection');
@@ -125,12 +129,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     },
   );
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      // The usual reasons (port taken, privileged port, no such address) are settings to change, not bugs.
+      const why: Record<string, string> = { EADDRINUSE: 'the port is in use', EACCES: 'not allowed to use that port', EADDRNOTAVAIL: 'no such address on this machine' };
+      const reason = error.code ? why[error.code] : undefined;
+      reject(reason ? new ConfigError(`cannot listen on ${host}:${options.port ?? 0}: ${reason} (choose another --port or --host)`, { cause: error }) : error);
     });
+    server.listen(options.port ?? 0, host, () => resolve());
   });
+  // Past the start, a server error (e.g. out of file descriptors while accepting) is reported, not a crash.
+  server.on('error', (error) => options.onerror?.(error));
   const address = server.address() as AddressInfo;
   origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
