@@ -79,13 +79,12 @@ function refresh(oauth: OAuthState, client: OAuthClient, form: URLSearchParams):
 
 export function token(oauth: OAuthState, headers: IncomingHttpHeaders, form: URLSearchParams): Reply {
   const grantType = required(form, 'grant_type');
-  const client = authenticateClient(oauth, headers, form);
-  if (!client.grantTypes.includes(grantType) && (grantType === 'authorization_code' || grantType === 'refresh_token')) {
-    throw new OAuthError(400, 'unauthorized_client', `this client was not registered for the ${grantType} grant`);
+  if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
+    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be authorization_code or refresh_token, not '${grantType}'`);
   }
-  if (grantType === 'authorization_code') return exchangeCode(oauth, client, form);
-  if (grantType === 'refresh_token') return refresh(oauth, client, form);
-  throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be authorization_code or refresh_token, not '${grantType}'`);
+  const client = authenticateClient(oauth, headers, form);
+  if (!client.grantTypes.includes(grantType)) throw new OAuthError(400, 'unauthorized_client', `this client was not registered for the ${grantType} grant`);
+  return grantType === 'authorization_code' ? exchangeCode(oauth, client, form) : refresh(oauth, client, form);
 }
 
 /**
