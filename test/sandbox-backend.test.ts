@@ -44,13 +44,19 @@ describe('the sandbox\'s Backend API authentication', () => {
     expect((await backend(sandbox, 'GET', INVITATIONS)).status).toBe(200);
   });
 
-  it('records what it received, without the Authorization header', async () => {
+  it('records what it received, with the API version and without the Authorization header, and refuses a version that is not a date', async () => {
     const sandbox = await start();
     expect(sandbox.backendRequests).toEqual([]);
     await backend(sandbox, 'POST', INVITATIONS, { email_address: 'rec@example.com', role: 'org:member', inviter_user_id: admin.id });
     expect(sandbox.backendRequests).toEqual([
-      { method: 'POST', path: INVITATIONS, query: '', body: { email_address: 'rec@example.com', role: 'org:member', inviter_user_id: admin.id }, status: 200 },
+      { method: 'POST', path: INVITATIONS, query: '', body: { email_address: 'rec@example.com', role: 'org:member', inviter_user_id: admin.id }, apiVersion: null, status: 200 },
     ]);
+    const versioned = await fetch(`${sandbox.backendApiUrl}${INVITATIONS}?limit=1`, { headers: { Authorization: `Bearer ${sandbox.secretKey}`, 'Clerk-API-Version': '2026-05-12' } });
+    expect(versioned.status).toBe(200);
+    expect(sandbox.backendRequests[1]).toMatchObject({ method: 'GET', query: 'limit=1', apiVersion: '2026-05-12', status: 200 });
+    const badVersion = await fetch(`${sandbox.backendApiUrl}${INVITATIONS}`, { headers: { Authorization: `Bearer ${sandbox.secretKey}`, 'Clerk-API-Version': 'latest' } });
+    expect(badVersion.status).toBe(400);
+    expect(await badVersion.json()).toMatchObject({ errors: [{ code: 'api_version_invalid' }] });
     expect(JSON.stringify(sandbox.backendRequests)).not.toContain(sandbox.secretKey);
   });
 });
@@ -138,6 +144,25 @@ describe('the sandbox\'s Backend API invitations, sharing state with the Fronten
     expect(misspelt).toMatchObject({ status: 422, json: { errors: [{ code: 'form_param_unknown', meta: { param_name: 'inviter_id' } }] } });
     const unknownOrg = await backend(sandbox, 'GET', '/organizations/org_nope/invitations');
     expect(unknownOrg).toMatchObject({ status: 404, json: { errors: [{ code: 'resource_not_found' }] } });
+  });
+});
+
+describe('the sandbox\'s Backend API against hostile bodies', () => {
+  it('refuses non-JSON, malformed, non-object and too deeply nested bodies with Clerk\'s errors, and keeps serving', async () => {
+    const sandbox = await start();
+    const post = async (body: string, type = 'application/json') => {
+      const res = await fetch(`${sandbox.backendApiUrl}${INVITATIONS}`, { method: 'POST', headers: { Authorization: `Bearer ${sandbox.secretKey}`, 'Content-Type': type }, body });
+      return { status: res.status, json: (await res.json()) as { errors: { code: string }[] } };
+    };
+    expect(await post('email_address=a@example.com&role=org:member', 'application/x-www-form-urlencoded')).toMatchObject({ status: 400, json: { errors: [{ code: 'bad_request' }] } });
+    expect(await post('{"email_address":')).toMatchObject({ status: 400, json: { errors: [{ code: 'bad_request' }] } });
+    expect(await post('["a@example.com"]')).toMatchObject({ status: 400, json: { errors: [{ code: 'bad_request' }] } });
+    const deep = `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`;
+    const nested = await post(`{"email_address":"deep@example.com","role":"org:member","private_metadata":${deep}}`);
+    expect(nested).toMatchObject({ status: 422, json: { errors: [{ code: 'form_param_format_invalid' }] } });
+    const listed = await backend(sandbox, 'GET', INVITATIONS);
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.json)).not.toContain('deep@example.com');
   });
 });
 

@@ -29,7 +29,7 @@ describe('the sandbox command', () => {
   });
 });
 
-/** Starts `sandbox --port 0` and waits for the line carrying the secret key: everything is printed by then. */
+/** Starts `sandbox --port 0` and waits for the last line it prints (the users' list ends with the backup code). */
 async function startCommand(env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0'], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running = child;
@@ -37,7 +37,7 @@ async function startCommand(env: Record<string, string>): Promise<string> {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
-      if (/secret key.*\n/.test(stdout)) resolve(stdout);
+      if (stdout.includes('sandbox-backup-code)')) resolve(stdout);
     });
     child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${stdout}`)));
   });
@@ -51,6 +51,7 @@ describe('the sandbox command, for hosted mode', () => {
     const backendApiUrl = /Backend API: (\S+)/.exec(printed)?.[1] ?? '';
     expect(backendApiUrl).toBe(`${issuer}/bapi/v1`);
     expect(printed).toContain(`Backend API secret key (a sandbox-only value, not a Clerk secret): ${secretKey}`);
+    expect(printed).toContain('member@sandbox.test (username sandbox-member)  member of org_sandbox, who may not invite');
     expect((await backend({ backendApiUrl, secretKey }, 'GET', '/organizations/org_sandbox/invitations')).status).toBe(200);
     const tokens = await signInWithOAuth(issuer, 'admin@sandbox.test');
     expect(tokens.expires_in).toBe(7);

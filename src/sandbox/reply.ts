@@ -13,7 +13,14 @@ export interface Reply {
 
 export function sendReply(res: ServerResponse, reply: Reply): void {
   if (res.headersSent || res.destroyed) return;
-  const body = reply.json === undefined ? '' : JSON.stringify(reply.json);
+  let body: string;
+  try {
+    body = reply.json === undefined ? '' : JSON.stringify(reply.json);
+  } catch {
+    // Input checks keep stored values serializable; should one slip through, this request fails, not the sandbox.
+    res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"internal_clerk_error","message":"Oops, an unexpected error occurred","long_message":"The sandbox failed.","meta":{}}]}');
+    return;
+  }
   const headers: OutgoingHttpHeaders = { ...reply.headers, 'Content-Length': Buffer.byteLength(body) };
   if (reply.json !== undefined) headers['Content-Type'] = 'application/json';
   if (reply.close === true) headers['Connection'] = 'close';

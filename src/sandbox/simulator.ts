@@ -10,7 +10,7 @@
  * Never writes to stdout: it runs inside a stdio MCP server.
  */
 import { createServer } from 'node:http';
-import { BACKEND_API_PATH, isBackendPath, respondBackend, type BackendApi, type BackendRequest } from './backend/server.js';
+import { BACKEND_API_PATH, createBackendApi, isBackendPath, respondBackend, type BackendRequest } from './backend/server.js';
 import { isOAuthPath, respondOAuth } from './oauth/server.js';
 import { createOAuthState, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_CODE_TTL_SECONDS } from './oauth/state.js';
 import { respond, send } from './pipeline.js';
@@ -94,10 +94,12 @@ export interface Sandbox {
 
 /**
  * Starts a Clerk Frontend API simulator on loopback with fresh in-memory state: `org_sandbox`
- * (seeded invitations; `SANDBOX_USERS.admin` and `.mfa` are `org:admin`), `org_readonly` (the
- * admin is a member, org:member), and one client where the admin is already signed in. Clients call it
- * exactly like Clerk in native mode: `?_is_native=1` and `Authorization: Bearer <client token>`,
- * keeping the token from each response; or they sign in with `POST /v1/client/sign_ins`.
+ * (seeded invitations; `SANDBOX_USERS.admin` and `.mfa` are `org:admin`, `.member` is `org:member`),
+ * `org_readonly` (the admin is a member, org:member), and one client where the admin is already
+ * signed in. Clients call it exactly like Clerk in native mode: `?_is_native=1` and
+ * `Authorization: Bearer <client token>`, keeping the token from each response; or they sign in
+ * with `POST /v1/client/sign_ins`. The same host is the OAuth issuer (`/.well-known/…`, `/oauth/…`),
+ * and `backendApiUrl` the Backend API, with `secretKey`.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const state = createState();
@@ -107,20 +109,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     codeTtlMs: positiveSeconds(options.authorizationCodeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS, 'authorizationCodeTtlSeconds') * 1000,
   });
   const limit = options.backendRateLimit;
-  const backend: BackendApi = {
-    secretKey: options.secretKey ?? `sk_test_${randomBase62(40)}`,
-    received: [],
-    rateLimit:
-      limit === undefined
-        ? undefined
-        : { requests: Math.max(1, Math.floor(limit.requests)), windowMs: positiveSeconds(limit.windowSeconds, 'backendRateLimit.windowSeconds') * 1000, window: { start: 0, count: 0 } },
-  };
+  const backend = createBackendApi(
+    options.secretKey ?? `sk_test_${randomBase62(40)}`,
+    limit === undefined ? undefined : { requests: Math.max(1, Math.floor(limit.requests)), windowMs: positiveSeconds(limit.windowSeconds, 'backendRateLimit.windowSeconds') * 1000 },
+  );
   let issuer = ''; // Known once the port is bound; no request arrives before.
   const server = createServer((req, res) => {
     const { path } = splitTarget(req.url ?? '/');
     const reply = (answer: Promise<Reply>): void => {
-      // The responders catch everything; this only guards against the impossible.
-      answer.then((r) => sendReply(res, r), () => res.destroy());
+      // The responders and sendReply catch everything; this only guards against the impossible.
+      answer.then((r) => sendReply(res, r)).catch(() => res.destroy());
     };
     if (isBackendPath(path)) reply(respondBackend(state, oauth, backend, req));
     else if (isOAuthPath(path)) reply(respondOAuth(state, oauth, issuer, req));

@@ -4,6 +4,17 @@ import { ClerkFailure, type ClerkErrorEntry } from '../errors.js';
 // Deliberately loose (Clerk's own check is not published), the same rule as the Frontend API's.
 const EMAIL = /^[^\s@"<>(),;:\\[\]]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z]$/;
 
+const MAX_METADATA_BYTES = 8192;
+
+/** Infinity for a value too deeply nested to serialize: such a value is refused, never stored. */
+function serializedLength(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch {
+    return Infinity;
+  }
+}
+
 export class Fields {
   readonly errors: ClerkErrorEntry[] = [];
   constructor(private readonly values: Readonly<Record<string, unknown>>) {}
@@ -46,11 +57,12 @@ export class Fields {
     return undefined;
   }
 
+  /** A JSON object of at most 8 KB serialized (Clerk's documented cap on user metadata, assumed here too). */
   object(name: string): Record<string, unknown> | undefined {
     const value = this.values[name];
     if (value === undefined || value === null) return undefined;
-    if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-    this.invalid(name, 'a JSON object');
+    if (typeof value === 'object' && !Array.isArray(value) && serializedLength(value) <= MAX_METADATA_BYTES) return value as Record<string, unknown>;
+    this.invalid(name, `a JSON object of at most ${MAX_METADATA_BYTES} bytes`);
     return undefined;
   }
 
