@@ -44,13 +44,19 @@ describe('the sandbox\'s Backend API authentication', () => {
     expect((await backend(sandbox, 'GET', INVITATIONS)).status).toBe(200);
   });
 
-  it('records what it received, without the Authorization header', async () => {
+  it('records what it received, with the API version and without the Authorization header, and refuses a version that is not a date', async () => {
     const sandbox = await start();
     expect(sandbox.backendRequests).toEqual([]);
     await backend(sandbox, 'POST', INVITATIONS, { email_address: 'rec@example.com', role: 'org:member', inviter_user_id: admin.id });
     expect(sandbox.backendRequests).toEqual([
-      { method: 'POST', path: INVITATIONS, query: '', body: { email_address: 'rec@example.com', role: 'org:member', inviter_user_id: admin.id }, status: 200 },
+      { method: 'POST', path: INVITATIONS, query: '', body: { email_address: 'rec@example.com', role: 'org:member', inviter_user_id: admin.id }, apiVersion: null, status: 200 },
     ]);
+    const versioned = await fetch(`${sandbox.backendApiUrl}${INVITATIONS}?limit=1`, { headers: { Authorization: `Bearer ${sandbox.secretKey}`, 'Clerk-API-Version': '2026-05-12' } });
+    expect(versioned.status).toBe(200);
+    expect(sandbox.backendRequests[1]).toMatchObject({ method: 'GET', query: 'limit=1', apiVersion: '2026-05-12', status: 200 });
+    const badVersion = await fetch(`${sandbox.backendApiUrl}${INVITATIONS}`, { headers: { Authorization: `Bearer ${sandbox.secretKey}`, 'Clerk-API-Version': 'latest' } });
+    expect(badVersion.status).toBe(400);
+    expect(await badVersion.json()).toMatchObject({ errors: [{ code: 'api_version_invalid' }] });
     expect(JSON.stringify(sandbox.backendRequests)).not.toContain(sandbox.secretKey);
   });
 });

@@ -245,6 +245,11 @@ describe('the sandbox\'s token endpoint', () => {
     const { client_id } = await registerPublicClient(sandbox.url);
     expect(await postForm(`${sandbox.url}/oauth/token`, { grant_type: 'password', client_id })).toMatchObject({ status: 400, json: { error: 'unsupported_grant_type' } });
     expect(await postForm(`${sandbox.url}/oauth/token`, { grant_type: 'authorization_code', client_id })).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    const noRefresh = await registerPublicClient(sandbox.url, { grant_types: ['authorization_code'] });
+    const tokens = await signInWithOAuth(sandbox.url, 'admin@sandbox.test', noRefresh.client_id);
+    expect(tokens).not.toHaveProperty('refresh_token');
+    const refused = await postForm(`${sandbox.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'clk_refresh_any', client_id: noRefresh.client_id });
+    expect(refused).toMatchObject({ status: 400, json: { error: 'unauthorized_client' } });
   });
 });
 

@@ -34,8 +34,7 @@ export function backendExecutor(client: BackendClient, userId: string): ToolExec
     async execute(tool, args, signal) {
       const request = toRequest(tool.operation, args, signal);
       const organizationId = String(args.organization_id);
-      const memberships = await membershipsOf(signal);
-      const membership = memberships.find((m) => m.id === organizationId);
+      const membership = (await membershipsOf(signal)).find((m) => m.id === organizationId);
       if (!membership?.canManageMembers) throw refusalFor({ method: request.method, path: request.path }, userId, organizationId, membership);
       const body = await client.request({ method: request.method, path: request.path, query: request.query, json: jsonBody(tool.operation, request.form, userId), quotable: request.form, signal });
       return withoutPrivateMetadata(shapeOutput(tool.operation, body));

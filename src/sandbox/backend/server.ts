@@ -27,6 +27,8 @@ export interface BackendRequest {
   readonly query: string;
   /** The parsed JSON body; undefined without one (or when it was not JSON). */
   readonly body: unknown;
+  /** The `Clerk-API-Version` header Clerk's backend SDKs send, or null. */
+  readonly apiVersion: string | null;
   readonly status: number;
 }
 
@@ -121,6 +123,13 @@ function authenticate(api: BackendApi, req: IncomingMessage): void {
   }
 }
 
+/** A `Clerk-API-Version` that is not a date is refused, as the Frontend API refuses `__clerk_api_version`. */
+function checkApiVersion(version: string | null): void {
+  if (version !== null && !/^\d{4}-\d{2}-\d{2}$/.test(version)) {
+    throw fail('api_version_invalid', `'${version}' is not a Clerk API version; versions are dates such as 2026-05-12.`);
+  }
+}
+
 function parseJson(req: IncomingMessage, body: Buffer): unknown {
   if (body.length === 0) return undefined;
   if (mediaType(req) !== 'application/json') throw fail('bad_request', 'The Backend API takes JSON bodies: send Content-Type: application/json.');
@@ -135,6 +144,8 @@ export async function respondBackend(state: State, oauth: OAuthState, api: Backe
   const { path: fullPath, query } = splitTarget(req.url ?? '/');
   const path = fullPath.slice(BACKEND_API_PATH.length);
   const method = req.method ?? '';
+  const header = req.headers['clerk-api-version'];
+  const apiVersion = typeof header === 'string' ? header : null;
   const bytes = await readCappedBody(req);
   let body: unknown;
   let reply: Reply;
@@ -142,6 +153,7 @@ export async function respondBackend(state: State, oauth: OAuthState, api: Backe
     if (bytes === undefined) throw fail('request_body_too_large', BODY_LIMIT_MESSAGE);
     authenticate(api, req);
     admit(api.rateLimit);
+    checkApiVersion(apiVersion);
     body = parseJson(req, bytes);
     const { route, params } = matchRoute(method, path);
     reply = { status: 200, json: route.handler({ state, oauth, params, query, body }) };
@@ -154,7 +166,7 @@ export async function respondBackend(state: State, oauth: OAuthState, api: Backe
       reply = { status: failure.status, json: errorBody(failure), close: bytes === undefined };
     }
   }
-  api.received.push({ method, path, query: query.toString(), body, status: reply.status });
+  api.received.push({ method, path, query: query.toString(), body, apiVersion, status: reply.status });
   if (api.received.length > MAX_RECORDED) api.received.splice(0, api.received.length - MAX_RECORDED);
   return reply;
 }

@@ -23,16 +23,17 @@ function checkResources(grant: Grant, form: URLSearchParams): void {
   if (outside !== undefined) throw new OAuthError(400, 'invalid_target', `resource '${outside}' was not part of the authorization`);
 }
 
-function tokenReply(oauth: OAuthState, grant: Grant): { reply: Reply; access: AccessToken; refresh: RefreshToken } {
+/** An access token, and a refresh token for a client registered for the refresh_token grant. */
+function tokenReply(oauth: OAuthState, client: OAuthClient, grant: Grant): { reply: Reply; access: AccessToken; refresh: RefreshToken | undefined } {
   const { value, token } = issueAccessToken(oauth, grant);
   const refreshValue = secretValue('clk_refresh_');
-  const refresh: RefreshToken = { grant, spent: false, accessTokens: [token] };
-  oauth.refreshTokens.set(refreshValue, refresh);
+  const refresh: RefreshToken | undefined = client.grantTypes.includes('refresh_token') ? { grant, spent: false, accessTokens: [token] } : undefined;
+  if (refresh !== undefined) oauth.refreshTokens.set(refreshValue, refresh);
   const json = {
     access_token: value,
     token_type: 'Bearer',
     expires_in: Math.round(oauth.options.accessTokenTtlMs / 1000),
-    refresh_token: refreshValue,
+    ...(refresh === undefined ? {} : { refresh_token: refreshValue }),
     scope: grant.scopes.join(' '),
   };
   return { reply: { status: 200, headers: NO_STORE, json }, access: token, refresh };
@@ -57,9 +58,9 @@ function exchangeCode(oauth: OAuthState, client: OAuthClient, form: URLSearchPar
   if (!VERIFIER.test(verifier)) throw invalidGrant('code_verifier must be 43 to 128 unreserved characters');
   if (createHash('sha256').update(verifier).digest('base64url') !== entry.codeChallenge) throw invalidGrant('code_verifier does not match the code_challenge');
   checkResources(entry.grant, form);
-  const { reply, access, refresh } = tokenReply(oauth, entry.grant);
+  const { reply, access, refresh } = tokenReply(oauth, client, entry.grant);
   entry.issued.access.push(access);
-  entry.issued.refresh.push(refresh);
+  if (refresh !== undefined) entry.issued.refresh.push(refresh);
   return reply;
 }
 
@@ -74,18 +75,17 @@ function refresh(oauth: OAuthState, client: OAuthClient, form: URLSearchParams):
   if (wider !== undefined) throw new OAuthError(400, 'invalid_scope', `scope '${wider}' exceeds the scope originally granted`);
   checkResources(entry.grant, form);
   entry.spent = true;
-  return tokenReply(oauth, { ...entry.grant, scopes }).reply;
+  return tokenReply(oauth, client, { ...entry.grant, scopes }).reply;
 }
 
 export function token(oauth: OAuthState, headers: IncomingHttpHeaders, form: URLSearchParams): Reply {
   const grantType = required(form, 'grant_type');
-  const client = authenticateClient(oauth, headers, form);
-  if (!client.grantTypes.includes(grantType) && (grantType === 'authorization_code' || grantType === 'refresh_token')) {
-    throw new OAuthError(400, 'unauthorized_client', `this client was not registered for the ${grantType} grant`);
+  if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
+    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be authorization_code or refresh_token, not '${grantType}'`);
   }
-  if (grantType === 'authorization_code') return exchangeCode(oauth, client, form);
-  if (grantType === 'refresh_token') return refresh(oauth, client, form);
-  throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be authorization_code or refresh_token, not '${grantType}'`);
+  const client = authenticateClient(oauth, headers, form);
+  if (!client.grantTypes.includes(grantType)) throw new OAuthError(400, 'unauthorized_client', `this client was not registered for the ${grantType} grant`);
+  return grantType === 'authorization_code' ? exchangeCode(oauth, client, form) : refresh(oauth, client, form);
 }
 
 /**
