@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { replicaLaunch, spawnBin, type Spawned } from '../helpers/hosted-bin.js';
 import { freePort, startNginx, type RunningNginx } from './nginx.js';
 
-// A hosted deployment on loopback, as the README's Hosted section describes one: ONE Clerk (the
+// A hosted deployment on loopback, as the README's "Several replicas behind nginx" describes one: ONE Clerk (the
 // sandbox, run on its own with `clerk-invitations-mcp sandbox`), N replicas of `serve --http
 // --hosted` sharing nothing but that Clerk, and nginx in front (the shipped configuration).
 //
@@ -16,8 +16,8 @@ import { freePort, startNginx, type RunningNginx } from './nginx.js';
 const SECRET_KEY = 'sk_test_scaleSandboxSecretKey0123456789';
 
 /** The sandbox on its own: its Frontend API (and OAuth issuer) URL, its Backend API URL. */
-export async function startSandboxProcess(env: Record<string, string> = {}): Promise<Spawned & { url: string; backendApiUrl: string; backendBase: string }> {
-  const spawned = await spawnBin(['sandbox', '--port', '0'], { CLERK_SANDBOX_SECRET_KEY: SECRET_KEY, ...env }, /at (http:\/\/127\.0\.0\.1:\d+)/);
+export async function startSandboxProcess(): Promise<Spawned & { url: string; backendApiUrl: string; backendBase: string }> {
+  const spawned = await spawnBin(['sandbox', '--port', '0'], { CLERK_SANDBOX_SECRET_KEY: SECRET_KEY }, /at (http:\/\/127\.0\.0\.1:\d+)/);
   const url = spawned.match[1]!;
   return { ...spawned, url, backendApiUrl: `${url}/bapi/v1`, backendBase: `${url}/bapi` };
 }
@@ -27,7 +27,7 @@ export interface TappedRequest {
   readonly replica: number;
   readonly method: string;
   readonly path: string;
-  /** For a create (POST …/invitations): the invitee's email. */
+  /** For a single create (POST …/invitations): the invitee's email. (The load makes no bulk creates.) */
   readonly email: string | undefined;
   /** Clerk's status, once it answered. */
   status?: number | undefined;
