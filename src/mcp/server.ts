@@ -39,6 +39,7 @@ export function createServer({ capability, executor, instructions, ...confirm }:
     },
   );
   registerTools(server, toolDefinitions(capability), executor, { ...confirm, states });
-  registerOrganizationsResource(server, executor);
+  const { organizations } = executor;
+  if (organizations) registerOrganizationsResource(server, { organizations: (signal) => organizations.call(executor, signal), explain: (what, error) => executor.explain(what, error) });
   return server;
 }
