@@ -6,8 +6,8 @@ import { VERSION } from '../version.js';
 import type { Env } from '../env.js';
 
 /** What to run: the MCP server (no command), or one of the terminal commands. */
-export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox';
-const COMMANDS: readonly Command[] = ['login', 'whoami', 'logout', 'sandbox'];
+export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox' | 'validate';
+const COMMANDS: readonly Command[] = ['login', 'whoami', 'logout', 'sandbox', 'validate'];
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -22,6 +22,8 @@ export interface CliOptions {
   readonly identifier: string | undefined;
   /** `sandbox --port`. */
   readonly port: number | undefined;
+  /** `validate FILE`: the capability file to check. */
+  readonly file: string | undefined;
   /** The environment with the flags that stand for variables applied (--publishable-key, --frontend-api-url). */
   readonly env: Env;
   /** Serve only the tools that change nothing. */
@@ -62,8 +64,11 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}. See --help.`);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`Unexpected argument '${positionals[1]}'. See --help.`);
   const name = positionals[0];
+  // Only validate takes an argument: the file.
+  const most = name === 'validate' ? 2 : 1;
+  if (positionals.length > most) throw new UsageError(`Unexpected argument '${positionals[most]}'. See --help.`);
+  if (name === 'validate' && !positionals[1]?.trim()) throw new UsageError(`validate needs the capability file to check: ${named('validate')} <file>. See --help.`);
   if (name !== undefined && !COMMANDS.includes(name as Command)) throw new UsageError(`Unknown command '${name}': expected one of ${COMMANDS.join(', ')}. See --help.`);
   const command = (name ?? 'serve') as Command;
   for (const [flag, owner] of Object.entries(ONLY_WITH)) {
@@ -88,6 +93,7 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     ticket: values.ticket === undefined ? undefined : nonEmpty('--ticket', values.ticket),
     identifier: values.identifier === undefined ? undefined : nonEmpty('--identifier', values.identifier),
     port: values.port === undefined ? undefined : parsePort(values.port),
+    file: name === 'validate' ? positionals[1]?.trim() : undefined,
     env: {
       ...env,
       ...(values['publishable-key'] !== undefined ? { CLERK_PUBLISHABLE_KEY: values['publishable-key'] } : {}),
@@ -146,6 +152,7 @@ const USAGE: readonly (readonly [string, string])[] = [
   ['whoami', 'who the server acts as'],
   ['logout', 'sign out and forget'],
   ['sandbox [--port <n>]', 'a simulated Clerk to sign in to'],
+  ['validate <file>', 'check a capability, list its tools'],
   ['--help | --version', ''],
 ];
 
@@ -176,13 +183,17 @@ Commands:
   sandbox  Runs the Clerk simulator on 127.0.0.1:<port> (default 4599) until Ctrl-C, so that
            login, whoami, logout and the server can be tried without Clerk.
 ${SANDBOX_SIGN_IN.replace(/^/gm, '           ')}
+  validate Reads a capability file (Naftiko 1.0.0-alpha2 or Ikanos 1.0.0-beta5) as the server
+           would and prints the tools it would serve (name, title, hints, arguments), or every
+           problem found on stderr. Exit code 0 or 1: usable in CI.
 
 Flags:
   --sandbox                 Start the server with a built-in Clerk Frontend API simulator on
                             127.0.0.1 (random port), already signed in as admin@sandbox.test,
                             an admin of org_sandbox ("Sandbox Inc"). Same as CLERK_SANDBOX=1.
-  --capability <file>       Build the tools from another Naftiko capability file instead of
-                            the bundled one. Same as CLERK_CAPABILITY_FILE.
+  --capability <file>       Build the tools from another capability file (Naftiko 1.0.0-alpha2
+                            or Ikanos 1.0.0-beta5) instead of the bundled one. Same as
+                            CLERK_CAPABILITY_FILE.
   --read-only               Serve only the tools that change nothing (the list tools).
                             Same as CLERK_READ_ONLY=1.
   --tools <names>           Serve only these tools, comma-separated (repeatable). An unknown
