@@ -2,7 +2,7 @@
 // sandbox, a capability file given with --capability) is split into chunks beside it, loaded on
 // demand. The bundled capability is read, validated and flattened here, once, from its YAML (which
 // stays the source), and lands in the bin as data. Why each step: BENCHMARKS.md.
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -50,11 +50,15 @@ const result = await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   define: { PRECOMPILED_CAPABILITY: JSON.stringify(capability) },
-  // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating,
-  // the proxy packages only when a proxy variable is set (https-proxy-agent's CommonJS `debug` cannot be bundled as ESM).
-  external: ['yaml', '@modelcontextprotocol/server/validators/ajv', 'proxy-from-env', 'https-proxy-agent'],
+  // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating
+  // (a tool's structured output; an Ikanos file against its schema), the proxy packages only when
+  // a proxy variable is set (https-proxy-agent's CommonJS `debug` cannot be bundled as ESM).
+  external: ['yaml', '@modelcontextprotocol/server/validators/ajv', 'ajv', 'ajv/dist/2020.js', 'proxy-from-env', 'https-proxy-agent'],
   plugins: [trimSdk],
   metafile: true,
 });
+// The bundled capability in the current format (Ikanos 1.0.0-beta5), beside the bin: for
+// `--capability` and `validate`, and as an example of the format.
+copyFileSync('src/engine/clerk-frontend-api-invitations.ikanos.yml', 'dist/clerk-frontend-api-invitations.ikanos.yml');
 // node scripts/build.mjs --analyze: what each file of dist/ is made of.
 if (process.argv.includes('--analyze')) process.stdout.write(await esbuild.analyzeMetafile(result.metafile));

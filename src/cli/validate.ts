@@ -20,7 +20,8 @@ export function describeCapability(capability: Capability): string[] {
   const lines = [`${capability.file}: valid, ${tools.length} tool${tools.length === 1 ? '' : 's'}, served as ${profile}.`];
   for (const tool of tools) {
     const { annotations: a } = tool;
-    const hints = (['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const).map((h) => `${h.replace(/Hint$/, '')}=${String(a[h] ?? false)}`).join(' ');
+    // Only the hints the tool states: MCP reads an absent one as its default (destructive: true).
+    const hints = (['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const).filter((h) => a[h] !== undefined).map((h) => `${h.replace(/Hint$/, '')}=${String(a[h])}`).join(' ');
     lines.push('', `${tool.name}  "${tool.title}"`, `  ${tool.operation.method} ${tool.operation.path}`, `  hints: ${hints}`);
     lines.push(...(tool.operation.inputParameters.length === 0 ? ['  arguments: none'] : ['  arguments:', ...tool.operation.inputParameters.map(argumentLine)]));
   }

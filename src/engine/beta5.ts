@@ -64,7 +64,11 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
     const adapter = asRecord(entry);
     for (const [name, tool] of entries(adapter.tools)) {
       const at = `${where}.tools.${name}`;
-      const call = String(tool.call ?? '');
+      if (typeof tool.call !== 'string') {
+        problems.push({ where: at, problem: 'only tools with `call:` are supported yet (not steps, ref or mock outputs)' });
+        continue;
+      }
+      const call = tool.call;
       if (broken.has(call.split('.')[0] ?? '')) continue;
       const consumed = findOperation(services, call, `${at}.call`, problems);
       if (!consumed) continue;
