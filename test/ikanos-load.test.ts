@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { CapabilityError } from '../src/errors.js';
+import { toolDefinitions } from '../src/engine/definitions.js';
 import { loadCapability, parseCapability } from '../src/engine/load.js';
 import { TUTORIAL_DIR, TUTORIAL_FILE } from './helpers/ikanos-tutorial.js';
 
@@ -100,6 +101,18 @@ describe('an Ikanos 1.0.0-beta5 file', () => {
     const file = join(dir, 'cap.yml');
     writeFileSync(file, stringify(doc));
     expect(problemsOf(file).problems).toContainEqual({ where: 'capability.consumes[0].authentication', problem: 'basic authentication is not supported yet (bearer, apikey)' });
+  });
+
+  it('takes its hints as the tool annotations, over what the method would say', () => {
+    const file = tutorialWith((doc) => {
+      tool(doc, 'get-ship').hints = { openWorld: false };
+      tool(doc, 'create-voyage').hints = { readOnly: false, destructive: true, idempotent: true };
+    });
+    const annotations = Object.fromEntries(toolDefinitions(loadCapability(file)).map((t) => [t.name, t.annotations]));
+    // get-ship: derived from GET, but for the one hint it states.
+    expect(annotations['get-ship']).toEqual({ title: "Retrieve a ship's details by IMO number", readOnlyHint: true, idempotentHint: true, openWorldHint: false });
+    // create-voyage: a POST with a body derives "creates, not idempotent"; its hints say otherwise.
+    expect(annotations['create-voyage']).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true });
   });
 
   it('names the line of a YAML error in an Ikanos file like in any other', () => {
