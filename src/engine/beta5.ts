@@ -55,6 +55,9 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
   for (const [e, where] of exposes) {
     if (isRecord(e) && typeof e.from === 'string') problems.push({ where, problem: 'importing an exposes entry is not supported yet: write its tools in this file' });
   }
+  for (const [aggregates, where] of [[doc.aggregates, 'aggregates'], [capability.aggregates, 'capability.aggregates']] as const) {
+    if (aggregates !== undefined) problems.push({ where, problem: 'aggregates are not supported yet: give each tool a `call:`' });
+  }
   if (mcp.length === 0) {
     problems.push({ where: 'capability.exposes', problem: 'no exposes entry of type mcp: Ikanos consumed parameters carry no types, so this server needs the tools declared (exposes: [{ type: mcp, tools: … }])' });
   }
