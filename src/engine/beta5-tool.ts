@@ -1,7 +1,7 @@
 import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
-import { pathProblem } from './mapping.js';
-import { outputFieldSchema, parameterSpecSchema, type FixedValue, type HintsSpec, type HttpMethod, type OperationSpec, type OutputField, type OutputSpec, type ParameterSpec } from './model.js';
+import { outputOf } from './beta5-output.js';
+import { parameterSpecSchema, type FixedValue, type HintsSpec, type HttpMethod, type OperationSpec, type ParameterSpec } from './model.js';
 import { placeholders } from './template.js';
 
 type Doc = Record<string, unknown>;
@@ -52,43 +52,7 @@ export function buildTool({ name, tool, exposesNamespace, consumed, extensionKey
     return (namespace === '' || namespace === exposesNamespace) && args.has(arg) ? arg : undefined;
   };
 
-  const routes = new Map<string, { in: Location; target: string }>();
-  const fixed: FixedValue[] = [];
-  const withUsed = new Set<string>();
-  for (const parameter of consumed.parameters) {
-    const where = `${at}.call → ${consumed.namespace}.${consumed.name}.inputParameters.${parameter.name}`;
-    if (!(LOCATIONS as readonly string[]).includes(parameter.in)) {
-      problems.push({ where, problem: `parameters in ${parameter.in} are not supported yet (path, query, header, body)` });
-      continue;
-    }
-    const location = parameter.in as Location;
-    const given = Object.hasOwn(withMap, parameter.name) ? withMap[parameter.name] : undefined;
-    if (given !== undefined) withUsed.add(parameter.name);
-    const source = given ?? parameter.value ?? (args.has(parameter.name) ? `{{${parameter.name}}}` : undefined);
-    if (source === undefined) {
-      if (location === 'path') problems.push({ where, problem: `path parameter ${parameter.name} gets no value: give it with \`with:\` or an argument of that name` });
-      continue;
-    }
-    const arg = argumentOf(source);
-    if (arg === undefined) fixed.push({ in: location, name: parameter.name, value: String(source) });
-    else if (!routes.has(arg)) routes.set(arg, { in: location, target: parameter.name });
-    else problems.push({ where, problem: `argument ${arg} already goes to ${routes.get(arg)?.target ?? ''}: one argument feeds one parameter` });
-  }
-
-  // A JSON body template: its placeholders are arguments (directly or through `with:`) or bound keys.
-  let bodyTemplate = consumed.bodyTemplate;
-  if (bodyTemplate !== undefined) {
-    for (const variable of placeholders(bodyTemplate)) {
-      const arg = Object.hasOwn(withMap, variable) ? argumentOf(withMap[variable]) : args.has(variable) ? variable : undefined;
-      if (Object.hasOwn(withMap, variable)) withUsed.add(variable);
-      if (arg === undefined) continue;
-      if (arg !== variable) bodyTemplate = bodyTemplate.replace(new RegExp(`\\{\\{\\s*${variable.replace(/[.-]/g, '\\$&')}\\s*\\}\\}`, 'g'), `{{${arg}}}`);
-      if (!routes.has(arg)) routes.set(arg, { in: 'body', target: arg });
-    }
-  }
-  for (const key of Object.keys(withMap)) {
-    if (!withUsed.has(key)) problems.push({ where: `${at}.with.${key}`, problem: `${consumed.namespace}.${consumed.name} has no parameter ${key} (nor a body placeholder {{${key}}})` });
-  }
+  const { routes, fixed, bodyTemplate } = routeArguments(consumed, withMap, argumentOf, args, at, problems);
 
   const inputParameters: ParameterSpec[] = [];
   for (const [arg, spec] of declared) {
@@ -143,57 +107,58 @@ export function buildTool({ name, tool, exposesNamespace, consumed, extensionKey
   };
 }
 
-/** The tool's one mapped output parameter: an object or a list (MCP structured content is an object). */
-function outputOf(raw: unknown, where: string, tool: string, extensionKey: string, problems: Problems): OutputSpec | undefined {
-  const outputs = Array.isArray(raw) ? raw : [];
-  if (outputs.length !== 1) {
-    problems.push({ where, problem: 'exactly one output parameter is supported (this server returns it as structured content)' });
-    return undefined;
-  }
-  const top = isRecord(outputs[0]) ? outputs[0] : {};
-  const field = outputField(top, `${where}[0]`, extensionKey, problems);
-  if (!field) return undefined;
-  if (field.type !== 'object' && field.type !== 'array') {
-    problems.push({ where: `${where}[0].type`, problem: 'the output must be an object or an array' });
-    return undefined;
-  }
-  const extra = isRecord(top[extensionKey]) ? top[extensionKey] : {};
-  return {
-    name: typeof extra.name === 'string' ? extra.name : tool,
-    type: field.type,
-    value: field.mapping ?? '$.',
-    ...(field.properties ? { properties: field.properties } : {}),
-    ...(field.items ? { items: field.items } : {}),
-  };
-}
+type Route = { readonly in: Location; readonly target: string };
 
-function outputField(raw: Doc, where: string, extensionKey: string, problems: Problems): OutputField | undefined {
-  if (typeof raw.value === 'string') {
-    problems.push({ where: `${where}.value`, problem: 'static output values are not supported yet: map the value from the answer' });
-    return undefined;
+/**
+ * Where each argument goes: the consumed parameter `with:` (or its name) gives it to, or the body
+ * template that uses it; the values the capability sets itself are fixed. `with:` keys that name
+ * nothing are problems.
+ */
+function routeArguments(
+  consumed: ConsumedOperation,
+  withMap: Readonly<Record<string, unknown>>,
+  argumentOf: (expression: unknown) => string | undefined,
+  args: ReadonlySet<string>,
+  at: string,
+  problems: Problems,
+): { routes: Map<string, Route>; fixed: FixedValue[]; bodyTemplate: string | undefined } {
+  const routes = new Map<string, Route>();
+  const fixed: FixedValue[] = [];
+  const withUsed = new Set<string>();
+  for (const parameter of consumed.parameters) {
+    const where = `${at}.call → ${consumed.namespace}.${consumed.name}.inputParameters.${parameter.name}`;
+    if (!(LOCATIONS as readonly string[]).includes(parameter.in)) {
+      problems.push({ where, problem: `parameters in ${parameter.in} are not supported yet (path, query, header, body)` });
+      continue;
+    }
+    const location = parameter.in as Location;
+    const given = Object.hasOwn(withMap, parameter.name) ? withMap[parameter.name] : undefined;
+    if (given !== undefined) withUsed.add(parameter.name);
+    const source = given ?? parameter.value ?? (args.has(parameter.name) ? `{{${parameter.name}}}` : undefined);
+    if (source === undefined) {
+      if (location === 'path') problems.push({ where, problem: `path parameter ${parameter.name} gets no value: give it with \`with:\` or an argument of that name` });
+      continue;
+    }
+    const arg = argumentOf(source);
+    if (arg === undefined) fixed.push({ in: location, name: parameter.name, value: String(source) });
+    else if (!routes.has(arg)) routes.set(arg, { in: location, target: parameter.name });
+    else problems.push({ where, problem: `argument ${arg} already goes to ${routes.get(arg)?.target ?? ''}: one argument feeds one parameter` });
   }
-  if (typeof raw.mapping === 'string') {
-    const wrong = pathProblem(raw.mapping);
-    if (wrong) problems.push({ where: `${where}.mapping`, problem: wrong });
+
+  // A JSON body template: its placeholders are arguments (directly or through `with:`) or bound keys.
+  let bodyTemplate = consumed.bodyTemplate;
+  if (bodyTemplate !== undefined) {
+    for (const variable of placeholders(bodyTemplate)) {
+      const arg = Object.hasOwn(withMap, variable) ? argumentOf(withMap[variable]) : args.has(variable) ? variable : undefined;
+      if (Object.hasOwn(withMap, variable)) withUsed.add(variable);
+      if (arg === undefined) continue;
+      if (arg !== variable) bodyTemplate = bodyTemplate.replace(new RegExp(`\\{\\{\\s*${variable.replace(/[.-]/g, '\\$&')}\\s*\\}\\}`, 'g'), `{{${arg}}}`);
+      if (!routes.has(arg)) routes.set(arg, { in: 'body', target: arg });
+    }
   }
-  const properties: Record<string, OutputField> = {};
-  for (const [name, property] of Object.entries(isRecord(raw.properties) ? raw.properties : {})) {
-    const field = outputField(isRecord(property) ? property : {}, `${where}.properties.${name}`, extensionKey, problems);
-    if (field) properties[name] = field;
+  for (const key of Object.keys(withMap)) {
+    if (!withUsed.has(key)) problems.push({ where: `${at}.with.${key}`, problem: `${consumed.namespace}.${consumed.name} has no parameter ${key} (nor a body placeholder {{${key}}})` });
   }
-  const items = isRecord(raw.items) ? outputField(raw.items, `${where}.items`, extensionKey, problems) : undefined;
-  const { [extensionKey]: extra, ...own } = raw;
-  const candidate = {
-    type: own.type,
-    ...(typeof own.mapping === 'string' ? { mapping: own.mapping } : {}),
-    ...(isRecord(own.properties) ? { properties } : {}),
-    ...(items ? { items } : {}),
-    ...(isRecord(extra) ? extra : {}),
-  };
-  const parsed = outputFieldSchema.safeParse(candidate);
-  if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((i) => ({ where: `${where}${i.path.length ? `.${i.path.join('.')}` : ''}`, problem: i.message })));
-    return undefined;
-  }
-  return parsed.data;
+
+  return { routes, fixed, bodyTemplate };
 }

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { basename } from 'node:path';
 import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { EXTENSION_KEY, schemaProblems } from './ikanos-schema.js';
-import type { AuthenticationSpec, BindSpec, Capability, FixedValue, HttpMethod, OperationSpec, ServiceSpec } from './model.js';
+import type { AuthenticationSpec, Capability, FixedValue, HttpMethod, OperationSpec, ServiceSpec } from './model.js';
+import { importConsumes, readBinds } from './beta5-sources.js';
 import { buildTool, type ConsumedOperation } from './beta5-tool.js';
 
 // Reads an Ikanos 1.0.0-beta5 capability into the model the alpha2 loader builds, so that both
@@ -108,7 +106,9 @@ function findOperation(services: ReadonlyMap<string, { service: ServiceSpec; fix
   for (const [, resource] of adapter.resources) {
     const spec = asRecord(resource.operations)[operation];
     if (!isRecord(spec)) continue;
-    const parameters = [...entries(resource.inputParameters), ...entries(spec.inputParameters)].map(([name, p]) => ({ name, in: String(p.in), value: typeof p.value === 'string' ? p.value : undefined }));
+    // The operation's own parameters over the resource's of the same name.
+    const byName = new Map([...entries(resource.inputParameters), ...entries(spec.inputParameters)]);
+    const parameters = [...byName].map(([name, p]) => ({ name, in: String(p.in), value: typeof p.value === 'string' ? p.value : undefined }));
     const body = spec.body;
     let bodyTemplate: string | undefined;
     if (typeof body === 'string') bodyTemplate = body;
@@ -155,54 +155,4 @@ function authenticationOf(auth: unknown, where: string, problems: Problems): Aut
   }
   problems.push({ where, problem: auth.type === 'bearer' || auth.type === 'apikey' ? `${auth.type} authentication needs ${auth.type === 'bearer' ? 'a token' : 'a key and a value'}` : `${String(auth.type)} authentication is not supported yet (bearer, apikey)` });
   return undefined;
-}
-
-/** Where a `from:` points: relative to the importing file, or a file:// URI. */
-export function resolveLocation(location: string, file: string): string {
-  if (/^file:\/\/\/\.\.?\//.test(location)) return resolve(dirname(file), location.slice('file:///'.length));
-  if (/^file:\/\/\.\.?\//.test(location)) return resolve(dirname(file), location.slice('file://'.length));
-  if (location.startsWith('file://')) return fileURLToPath(location);
-  return isAbsolute(location) ? location : resolve(dirname(file), location);
-}
-
-/** The consumed adapter an `import:`/`from:` entry brings in, renamed by `as:`. */
-function importConsumes(entry: Doc, file: string, where: string, problems: Problems): Doc | undefined {
-  const from = resolveLocation(String(entry.from), file);
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(from, 'utf8'));
-  } catch (error) {
-    problems.push({ where: `${where}.from`, problem: `cannot read ${from} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
-    return undefined;
-  }
-  const inner = schemaProblems(doc);
-  if (inner.length > 0) {
-    problems.push(...inner.map((p) => ({ where: `${where}.from → ${from}${p.where ? ` at ${p.where}` : ''}`, problem: p.problem })));
-    return undefined;
-  }
-  const found = list(asRecord(doc).consumes).find((c) => isRecord(c) && c.namespace === entry.import);
-  if (!isRecord(found) || typeof found.from === 'string') {
-    problems.push({ where: `${where}.import`, problem: `${from} has no consumes entry with namespace "${String(entry.import)}" (imports of imports are not followed)` });
-    return undefined;
-  }
-  return typeof entry.as === 'string' ? { ...found, namespace: entry.as } : found;
-}
-
-/** Every bound key and where its value comes from. */
-function readBinds(doc: Doc, capability: Doc, file: string, problems: Problems): BindSpec[] {
-  const binds = [...list(doc.binds).map((b, i) => [b, `binds[${i}]`] as const), ...list(capability.binds).map((b, i) => [b, `capability.binds[${i}]`] as const)];
-  return binds.flatMap(([bind, where]) => {
-    const b = asRecord(bind);
-    if (typeof b.from === 'string') {
-      problems.push({ where, problem: 'importing binds is not supported yet: declare them in this file' });
-      return [];
-    }
-    const location = typeof b.location === 'string' ? b.location : undefined;
-    if (location !== undefined && !location.startsWith('file://')) {
-      problems.push({ where: `${where}.location`, problem: `${location.split('://')[0]}:// locations are not supported yet (file://, or none for the environment)` });
-      return [];
-    }
-    const source = location ? resolveLocation(location, file) : undefined;
-    return Object.entries(asRecord(b.keys)).map(([key, sourceKey]) => ({ key, sourceKey: String(sourceKey), ...(source ? { file: source } : {}) }));
-  });
 }
