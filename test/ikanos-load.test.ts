@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { CapabilityError } from '../src/errors.js';
 import { toolDefinitions } from '../src/engine/definitions.js';
-import { loadCapability, parseCapability } from '../src/engine/load.js';
+import { BUNDLED_CAPABILITY, loadCapability, parseCapability } from '../src/engine/load.js';
 import { TUTORIAL_DIR, TUTORIAL_FILE } from './helpers/ikanos-tutorial.js';
 
 // Reading Ikanos 1.0.0-beta5 files: refused against the format's JSON Schema with the file, the
@@ -114,6 +114,22 @@ describe('an Ikanos 1.0.0-beta5 file', () => {
     expect(annotations['get-ship']).toEqual({ title: "Retrieve a ship's details by IMO number", readOnlyHint: true, idempotentHint: true, openWorldHint: false });
     // create-voyage: a POST with a body derives "creates, not idempotent"; its hints say otherwise.
     expect(annotations['create-voyage']).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true });
+  });
+
+  it('an alpha2 file is refused with every problem its schema finds, too', () => {
+    const seed = parse(readFileSync(BUNDLED_CAPABILITY, 'utf8')) as Doc;
+    const operations = list(list(list(capabilityOf(seed).consumes)[0]!.resources)[0]!.operations);
+    operations[0]!.method = 'FETCH';
+    delete operations[1]!.description;
+    let error: unknown;
+    try {
+      parseCapability(stringify(seed), 'cap.yaml');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CapabilityError);
+    expect((error as CapabilityError).problems.map((p) => p.where)).toEqual(['capability.consumes[0].resources[0].operations[0].method', 'capability.consumes[0].resources[0].operations[1].description']);
+    expect((error as CapabilityError).message).toMatch(/^Invalid capability file cap\.yaml: 2 problems:\n {2}- at capability\.consumes\[0\]\.resources\[0\]\.operations\[0\]\.method: /);
   });
 
   it('names the line of a YAML error in an Ikanos file like in any other', () => {

@@ -21,11 +21,15 @@ afterEach(async () => {
   client = undefined;
 });
 
-async function connectIn(era: string, args: string[]): Promise<Client> {
+/** Connects in `era`; `stderr()` is what the server logged so far. */
+async function connectIn(era: string, args: string[]): Promise<Client & { stderr: () => string }> {
   client = new Client({ name: 'ikanos-stdio', version: '1.0.0' }, ERAS[era]);
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, ...args], env: baseEnv, stderr: 'pipe' }));
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, ...args], env: baseEnv, stderr: 'pipe' });
+  let logged = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (logged += chunk.toString('utf8')));
+  await client.connect(transport);
   expect(client.getNegotiatedProtocolVersion()).toBe(era);
-  return client;
+  return Object.assign(client, { stderr: () => logged });
 }
 
 describe.each(Object.keys(ERAS))('the built bin, era %s', (era) => {
@@ -48,5 +52,20 @@ describe.each(Object.keys(ERAS))('the built bin, era %s', (era) => {
     const result = (await mcp.callTool({ name: 'list-ships', arguments: {} })) as CallToolResult;
     expect(result.structuredContent).toEqual({ data: [{ imo: 'IMO 1', name: 'Ship', type: 'tug', flag: 'NO', status: 'active' }], total_count: 1 });
     expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${TUTORIAL_SECRETS['registry-bearer-token']}`);
+  });
+
+  it('keeps every bound secret out of errors and logs, even when the API echoes the request back', async () => {
+    const fake = await startFakeClerk((request) => ({ status: 500, json: { echoed: request.headers, path: request.rawPath } }));
+    const mcp = await connectIn(era, ['--capability', tutorialCopy(fake.url)]);
+    const results = [await mcp.callTool({ name: 'list-ships', arguments: {} }), await mcp.callTool({ name: 'list-legacy-vessels', arguments: {} })] as CallToolResult[];
+    const said = JSON.stringify(results);
+    expect(results.every((r) => r.isError)).toBe(true);
+    expect(said).toContain('[redacted]');
+    await mcp.close();
+    expect(mcp.stderr()).toContain('serving 4 tools');
+    for (const secret of [TUTORIAL_SECRETS['registry-bearer-token'], TUTORIAL_SECRETS['dockyard-api-key'], TUTORIAL_SECRETS['registry-api-version']]) {
+      expect(said).not.toContain(secret);
+      expect(mcp.stderr()).not.toContain(secret);
+    }
   });
 });
