@@ -85,6 +85,7 @@ describe('an Ikanos 1.0.0-beta5 file', () => {
     ['a tool made of steps', (d) => (tools(d)['list-ships'] = { description: 'x', steps: { one: { type: 'call', call: 'registry.list-ships' } } }), 'capability.exposes[0].tools.list-ships', /only tools with `call:` are supported yet/],
     ['a vault bind', (d) => (list(d.binds)[0]!.location = 'vault://secret/registry'), 'binds[0].location', /vault:\/\/ locations are not supported yet/],
     ['a missing imported file', (d) => (list(capabilityOf(d).consumes)[0]!.from = './shared/nowhere.yaml'), 'capability.consumes[0].from', /cannot read .*nowhere\.yaml \(ENOENT\)/],
+    ['a parameter value mixing an argument with text', (d) => (tool(d, 'get-ship').with = { imo_number: 'IMO-{{imo}}' }), 'capability.exposes[0].tools.get-ship.call → registry.get-ship.inputParameters.imo_number', /mixes the argument imo with other text/],
     ['aggregates', (d) => (capabilityOf(d).aggregates = [{ display: 'Fleet', namespace: 'fleet', flows: { f: { description: 'f', call: 'registry.list-ships' } } }]), 'capability.aggregates', /aggregates are not supported yet/],
     ['no mcp exposes', (d) => (capabilityOf(d).exposes = [{ type: 'rest', port: 3000, namespace: 'api', resources: { r: { path: '/r', operations: { g: { method: 'GET', call: 'registry.list-ships' } } } } }]), 'capability.exposes', /no exposes entry of type mcp/],
   ])('refuses %s, naming the place', (_what, change, where, problem) => {

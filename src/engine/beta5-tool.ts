@@ -140,7 +140,9 @@ function routeArguments(
       continue;
     }
     const arg = argumentOf(source);
-    if (arg === undefined) fixed.push({ in: location, name: parameter.name, value: String(source) });
+    const mixed = arg === undefined ? placeholders(String(source)).filter((name) => args.has(name)) : [];
+    if (mixed.length > 0) problems.push({ where, problem: `"${String(source)}" mixes the argument ${mixed.join(', ')} with other text: not supported yet (give the argument alone, {{${mixed[0] ?? ''}}})` });
+    else if (arg === undefined) fixed.push({ in: location, name: parameter.name, value: String(source) });
     else if (!routes.has(arg)) routes.set(arg, { in: location, target: parameter.name });
     else problems.push({ where, problem: `argument ${arg} already goes to ${routes.get(arg)?.target ?? ''}: one argument feeds one parameter` });
   }
