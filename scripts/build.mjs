@@ -53,6 +53,8 @@ const result = await esbuild.build({
   // Loaded from node_modules when needed: yaml only for --capability, ajv only when validating,
   // the proxy packages only when a proxy variable is set (https-proxy-agent's CommonJS `debug` cannot be bundled as ESM).
   external: ['yaml', '@modelcontextprotocol/server/validators/ajv', 'proxy-from-env', 'https-proxy-agent'],
+  // jsonc-parser's "main" is a UMD build whose require() calls an ES module cannot make: its ES build instead.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   plugins: [trimSdk],
   metafile: true,
 });

@@ -2,12 +2,13 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../clerk/settings.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { command as named, commandName } from '../invocation.js';
+import { CLIENTS, type ClientId } from './install/clients.js';
 import { VERSION } from '../version.js';
 import type { Env } from '../env.js';
 
 /** What to run: the MCP server (no command), or one of the terminal commands. */
-export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox';
-const COMMANDS: readonly Command[] = ['login', 'whoami', 'logout', 'sandbox'];
+export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox' | 'install' | 'uninstall';
+const COMMANDS: readonly Command[] = ['login', 'whoami', 'logout', 'sandbox', 'install', 'uninstall'];
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -30,7 +31,22 @@ export interface CliOptions {
   readonly tools: { readonly names: readonly string[]; readonly from: '--tools' | 'CLERK_TOOLS' } | undefined;
   /** Ask the user before destructive and bulk tools run, when the client can be asked. */
   readonly confirm: boolean;
+  /** `install <client>` / `uninstall <client>`: the client, the entry's name, and the server's switches to write. */
+  readonly install: InstallOptions | undefined;
 }
+
+/** What `install` and `uninstall` were asked for (the switches only from flags: this shell's CLERK_READ_ONLY is not the client's). */
+export interface InstallOptions {
+  readonly client: ClientId;
+  readonly name: string | undefined;
+  readonly dryRun: boolean;
+  readonly sandbox: boolean;
+  readonly readOnly: boolean;
+  readonly tools: readonly string[] | undefined;
+}
+
+// The server's switches that `install` writes into the client's entry.
+const INSTALL_PASSES = ['tools', 'read-only', 'sandbox'];
 
 // Flags that only make sense with one command.
 const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', port: 'sandbox', tools: 'serve', capability: 'serve' };
@@ -54,6 +70,8 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         'read-only': { type: 'boolean', default: false },
         tools: { type: 'string', multiple: true },
         'no-confirm': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        name: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -62,21 +80,28 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}. See --help.`);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`Unexpected argument '${positionals[1]}'. See --help.`);
   const name = positionals[0];
   if (name !== undefined && !COMMANDS.includes(name as Command)) throw new UsageError(`Unknown command '${name}': expected one of ${COMMANDS.join(', ')}. See --help.`);
   const command = (name ?? 'serve') as Command;
+  const installing = command === 'install' || command === 'uninstall';
+  const extra = positionals[installing ? 2 : 1];
+  if (extra !== undefined) throw new UsageError(`Unexpected argument '${extra}'. See --help.`);
   for (const [flag, owner] of Object.entries(ONLY_WITH)) {
     const where = owner === 'serve' ? 'the server (no command)' : `the ${owner} command`;
+    if (installing && INSTALL_PASSES.includes(flag)) continue;
     if (values[flag as keyof typeof values] !== undefined && command !== owner) throw new UsageError(`--${flag} goes with ${where}. See --help.`);
   }
   for (const flag of ['read-only', 'no-confirm'] as const) {
-    if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
+    if (installing && INSTALL_PASSES.includes(flag)) continue;
+    if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command)${flag === 'read-only' ? ' or install' : ''}. See --help.`);
+  }
+  for (const flag of ['dry-run', 'name'] as const) {
+    if (values[flag] && !installing) throw new UsageError(`--${flag} goes with install and uninstall. See --help.`);
   }
   // Read (and refused when unclear) only for the server, like the other switches: a server with a
   // key must never talk to real Clerk because CLERK_SANDBOX=on was misread as off.
   const sandbox = values.sandbox || (command === 'serve' && envSwitch(env, 'CLERK_SANDBOX', false));
-  if (values.sandbox && command !== 'serve') {
+  if (values.sandbox && command !== 'serve' && !installing) {
     throw new UsageError(`--sandbox starts the MCP server on its own simulator; to try ${command} without Clerk, run \`${named('sandbox')}\` in another terminal and follow what it prints.`);
   }
   return {
@@ -105,7 +130,24 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
             ? { names: splitNames([env.CLERK_TOOLS]), from: 'CLERK_TOOLS' }
             : undefined,
     confirm: command !== 'serve' || (!values['no-confirm'] && envSwitch(env, 'CLERK_CONFIRM', true)),
+    install: installing ? installOptions(command, positionals[1], values) : undefined,
   };
+}
+
+function installOptions(
+  command: 'install' | 'uninstall',
+  client: string | undefined,
+  values: { readonly 'dry-run': boolean; readonly name?: string | undefined; readonly sandbox: boolean; readonly 'read-only': boolean; readonly tools?: string[] | undefined },
+): InstallOptions {
+  if (client === undefined) throw new UsageError(`${command} needs a client: one of ${CLIENTS.join(', ')}. See --help.`);
+  if (!CLIENTS.includes(client as ClientId)) throw new UsageError(`Unknown client '${client}': expected one of ${CLIENTS.join(', ')}. See --help.`);
+  const name = values.name === undefined ? undefined : nonEmpty('--name', values.name);
+  // Every client takes these in a server's name; Claude Code refuses others.
+  if (name !== undefined && !/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold only letters, digits, '-' and '_', not '${name}'.`);
+  if (command === 'uninstall') {
+    for (const flag of INSTALL_PASSES) if (values[flag as keyof typeof values]) throw new UsageError(`--${flag} goes with install, not uninstall. See --help.`);
+  }
+  return { client: client as ClientId, name, dryRun: values['dry-run'], sandbox: values.sandbox, readOnly: values['read-only'], tools: values.tools && splitNames(values.tools) };
 }
 
 function nonEmpty(flag: string, value: string): string {
@@ -146,6 +188,9 @@ const USAGE: readonly (readonly [string, string])[] = [
   ['whoami', 'who the server acts as'],
   ['logout', 'sign out and forget'],
   ['sandbox [--port <n>]', 'a simulated Clerk to sign in to'],
+  ['install <client> [--publishable-key <pk>]', 'add the server to a client'],
+  ['  [--read-only] [--tools <names>] [--sandbox] [--name <n>] [--dry-run]', ''],
+  ['uninstall <client> [--name <n>] [--dry-run]', 'remove it from the client'],
   ['--help | --version', ''],
 ];
 
@@ -176,6 +221,17 @@ Commands:
   sandbox  Runs the Clerk simulator on 127.0.0.1:<port> (default 4599) until Ctrl-C, so that
            login, whoami, logout and the server can be tried without Clerk.
 ${SANDBOX_SIGN_IN.replace(/^/gm, '           ')}
+  install  Adds the server to an MCP client's user config, or updates it: <client> is one of
+           ${CLIENTS.join(', ')}. The entry (named clerk-invitations, or --name)
+           runs this Node and this copy's dist/index.js with the publishable key (--publishable-key
+           or CLERK_PUBLISHABLE_KEY; or --frontend-api-url / CLERK_FRONTEND_API_URL) and the
+           switches given: --read-only, --tools, --sandbox. Other entries and the file's layout
+           are kept; the previous file is saved as <file>.<time>.bak first; a second run changes
+           nothing. A file that is not valid JSON is left alone. Claude Code goes through
+           \`claude mcp add --scope user\` when \`claude\` is on PATH. --dry-run prints the change
+           (a diff, or the claude commands) and writes nothing.
+  uninstall
+           Removes that entry (and only it) from the client's config, the same way.
 
 Flags:
   --sandbox                 Start the server with a built-in Clerk Frontend API simulator on
@@ -198,6 +254,8 @@ Flags:
                             keeps it out of the process list and shell history).
   --identifier <email>      login: the email address or username (otherwise asked).
   --port <n>                sandbox: the port to listen on (0: any free port).
+  --name <n>                install, uninstall: the entry's name (default clerk-invitations).
+  --dry-run                 install, uninstall: show the change, write nothing.
   -h, --help                Show this help.
   -v, --version             Show the version.
 

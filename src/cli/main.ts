@@ -33,6 +33,9 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
       return (await import('./account.js')).logout(cli.env, print);
     case 'sandbox':
       return (await import('./sandbox.js')).runSandbox(cli.port, print);
+    case 'install':
+    case 'uninstall':
+      return (await import('./install/run.js')).install(cli.command, cli, print);
     case 'serve':
       return serve(cli);
   }
