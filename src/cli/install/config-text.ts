@@ -35,7 +35,7 @@ export function editServers(file: string, text: string, shape: ConfigShape, name
     throw new UnusableConfigError(`${file}${at(body, servers.offset)}: "${shape.serversKey}" is ${article(servers.type)}, not an object of servers; nothing was changed. Fix the file and run again.`);
   }
   const current = findNodeAtLocation(root, [shape.serversKey, name]);
-  if (entry === undefined ? current === undefined : current !== undefined && isDeepStrictEqual(getNodeValue(current), entry)) return text;
+  if (entry === undefined ? current === undefined : current !== undefined && isDeepStrictEqual(valueOf(current), entry)) return text;
   return bom + applyEdit(body, modify(body, [shape.serversKey, name], entry, {}));
 }
 
@@ -57,8 +57,11 @@ export function currentEntry(file: string, text: string, shape: ConfigShape, nam
   const body = text.startsWith(BOM) ? text.slice(1) : text;
   if (body.trim() === '') return undefined;
   const node = findNodeAtLocation(parseObject(file, body, shape), [shape.serversKey, name]);
-  return node ? getNodeValue(node) : undefined;
+  return node ? valueOf(node) : undefined;
 }
+
+// getNodeValue builds objects without a prototype, which isDeepStrictEqual tells from `{}`: plain JSON values instead.
+const valueOf = (node: Node): unknown => JSON.parse(JSON.stringify(getNodeValue(node))) as unknown;
 
 function parseObject(file: string, body: string, shape: ConfigShape): Node {
   const errors: ParseError[] = [];
