@@ -93,7 +93,7 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
   }
   for (const flag of ['read-only', 'no-confirm'] as const) {
     if (installing && INSTALL_PASSES.includes(flag)) continue;
-    if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command)${flag === 'read-only' ? ' or install' : ''}. See --help.`);
+    if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
   }
   for (const flag of ['dry-run', 'name'] as const) {
     if (values[flag] && !installing) throw new UsageError(`--${flag} goes with install and uninstall. See --help.`);
@@ -188,16 +188,19 @@ const USAGE: readonly (readonly [string, string])[] = [
   ['whoami', 'who the server acts as'],
   ['logout', 'sign out and forget'],
   ['sandbox [--port <n>]', 'a simulated Clerk to sign in to'],
-  ['install <client> [--publishable-key <pk>]', 'add the server to a client'],
-  ['  [--read-only] [--tools <names>] [--sandbox] [--name <n>] [--dry-run]', ''],
-  ['uninstall <client> [--name <n>] [--dry-run]', 'remove it from the client'],
+  ['install <client>', 'add the server to an MCP client'],
+  ['  [--publishable-key <pk>] [--read-only] [--tools <names>]', ''],
+  ['  [--sandbox] [--name <n>] [--dry-run]', ''],
+  ['uninstall <client>', 'remove it from the client'],
+  ['  [--name <n>] [--dry-run]', ''],
   ['--help | --version', ''],
 ];
 
 // One line per form, the descriptions aligned whatever the length of the command's name.
 function usage(name: string): string {
   const lines = USAGE.map(([args, what]) => [args.startsWith('  ') ? `${' '.repeat(name.length)} ${args.trim()}` : `${name} ${args}`, what] as const);
-  const width = Math.max(...lines.map(([form]) => form.length));
+  // Continuation lines have no description to align, so they do not widen the column.
+  const width = Math.max(...lines.filter(([, what]) => what).map(([form]) => form.length));
   return lines.map(([form, what]) => `  ${what ? `${form.padEnd(width)}  ${what}` : form}`).join('\n');
 }
 
