@@ -277,6 +277,37 @@ describe('Claude Code through `claude mcp` when claude is on PATH (a stand-in th
   });
 });
 
+describe('Claude Code on Windows, called directly (dry runs: the Windows paths are not this machine\'s)', () => {
+  const request = (executables: readonly string[]) => ({
+    action: 'install' as const,
+    client: 'claude-code' as const,
+    name: 'clerk-invitations',
+    dryRun: true,
+    sandbox: true,
+    readOnly: false,
+    tools: undefined,
+    machine: { platform: 'win32' as const, home: 'C:\\Users\\Ann', env: { Path: 'C:\\npm;C:\\bin', PATHEXT: '.EXE;.CMD' } },
+    node: 'C:\\Program Files\\nodejs\\node.exe',
+    bin: 'C:\\cim\\dist\\index.js',
+    isExecutable: (path: string) => executables.includes(path),
+  });
+
+  it('runs claude.exe, quoting the Windows paths it shows', async () => {
+    const lines: string[] = [];
+    await runInstall(request(['C:\\bin\\claude.exe']), (line) => lines.push(line));
+    expect(lines).toContain(`  'C:\\bin\\claude.exe' mcp add --scope user --transport stdio clerk-invitations -- 'C:\\Program Files\\nodejs\\node.exe' 'C:\\cim\\dist\\index.js' --sandbox`);
+  });
+
+  it("edits %USERPROFILE%\\.claude.json instead of running an npm shim (claude.cmd), which needs cmd.exe", async () => {
+    const lines: string[] = [];
+    await runInstall(request(['C:\\npm\\claude.cmd']), (line) => lines.push(line));
+    expect(lines[0]).toBe("Found C:\\npm\\claude.cmd, a script that needs cmd.exe: editing Claude Code's config file instead of running it.");
+    // jsdiff quotes a name with backslashes in the header, as GNU diff and git do.
+    expect(lines[1]).toContain('--- /dev/null\n+++ "C:\\\\Users\\\\Ann\\\\.claude.json"\n');
+    expect(lines[1]).toContain('+      "type": "stdio",\n+      "command": "C:\\\\Program Files\\\\nodejs\\\\node.exe",');
+  });
+});
+
 describe('install on macOS paths, called directly (platform and home injected)', () => {
   it("writes Claude Desktop's config under ~/Library/Application Support, naming the backup by the time", async () => {
     const home = mkdtempSync(join(tmpdir(), 'cim-install-mac-'));

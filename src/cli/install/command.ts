@@ -78,6 +78,8 @@ function editFile(request: InstallRequest, config: ClientConfig, entry: ServerEn
   }
   const backup = writeConfig(file, text, (request.now ?? (() => new Date()))());
   say(`${verb} "${request.name}" ${entry ? 'in' : 'from'} ${config.title}'s config ${file.path}${backup ? ` (the previous file is saved as ${backup})` : ' (a new file)'}.`);
+  // Claude Code keeps this file in memory and writes it back: an open session could undo the edit.
+  if (request.client === 'claude-code') say('Claude Code rewrites this file while it runs: if a session was open, check with /mcp in a new one, and run this again if the server is missing.');
   if (!entry) say(`Next: ${restartAdvice(request.client)}`);
   return true;
 }
