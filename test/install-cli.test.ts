@@ -82,6 +82,8 @@ describe('install <client> through the built bin, in a temporary home', () => {
     const file = join(home, CONFIGS.vscode.file);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ servers: { 'clerk-invitations': { type: 'stdio', command: process.execPath, args: [REAL_BIN, '--sandbox'], env: {} } } });
     expect(backupsOf(file)).toEqual([]);
+    // As an editor would create it: what the umask (inherited by the bin) allows.
+    expect(statSync(file).mode & 0o777).toBe(0o666 & ~process.umask());
     expect(run.stdout).toContain('(a new file)');
     expect(run.stdout).not.toContain('login');
   });

@@ -28,7 +28,8 @@ export function readConfig(file: string): ConfigFile {
 export function writeConfig(config: ConfigFile, text: string, now: Date): string | undefined {
   const { path, bytes } = config;
   // Hand-written rather than a package: a dozen lines of fs calls, and the mode must be kept.
-  const mode = bytes ? statSync(path).mode & 0o777 : 0o644;
+  // A new file gets what the user's umask allows, as any editor would create it.
+  const mode = bytes ? statSync(path).mode & 0o777 : undefined;
   if (!bytes) mkdirSync(dirname(path), { recursive: true });
   const backup = bytes ? backupConfig(config, now) : undefined;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -65,14 +66,14 @@ function writeNew(path: string, bytes: Buffer, mode: number): string {
   }
 }
 
-function writeExclusive(path: string, bytes: Buffer, mode: number): void {
-  const fd = openSync(path, 'wx', mode);
+function writeExclusive(path: string, bytes: Buffer, mode: number | undefined): void {
+  const fd = openSync(path, 'wx', mode ?? 0o666);
   try {
     writeFileSync(fd, bytes);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  // The umask may have narrowed the mode given to open.
-  chmodSync(path, mode);
+  // The umask may have narrowed the mode given to open: a file that had one gets it back exactly.
+  if (mode !== undefined) chmodSync(path, mode);
 }
