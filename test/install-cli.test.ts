@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -86,6 +87,13 @@ describe('install <client> through the built bin, in a temporary home', () => {
     expect(statSync(file).mode & 0o777).toBe(0o666 & ~process.umask());
     expect(run.stdout).toContain('(a new file)');
     expect(run.stdout).not.toContain('login');
+  });
+
+  it('creates a file as private as the umask says (077: 0600), since client configs hold other servers\' tokens later', () => {
+    const { home, env } = freshHome();
+    const run = spawnSync('sh', ['-c', 'umask 077 && exec "$0" "$@"', process.execPath, BIN, 'install', 'cursor', '--sandbox'], { env, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(statSync(join(home, CONFIGS.cursor.file)).mode & 0o777).toBe(0o600);
   });
 
   it('updates an outdated entry of its own, under --name, leaving the default name alone', async () => {
