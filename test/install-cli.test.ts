@@ -91,7 +91,7 @@ describe('install <client> through the built bin, in a temporary home', () => {
 
   it('creates a file as private as the umask says (077: 0600), since client configs hold other servers\' tokens later', () => {
     const { home, env } = freshHome();
-    const run = spawnSync('sh', ['-c', 'umask 077 && exec "$0" "$@"', process.execPath, BIN, 'install', 'cursor', '--sandbox'], { env, encoding: 'utf8' });
+    const run = spawnSync('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', process.execPath, BIN, 'install', 'cursor', '--sandbox'], { env, encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(statSync(join(home, CONFIGS.cursor.file)).mode & 0o777).toBe(0o600);
   });
