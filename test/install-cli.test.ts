@@ -121,6 +121,18 @@ describe('install <client> through the built bin, in a temporary home', () => {
     expect(readFileSync(file)).toEqual(Buffer.from(broken));
   });
 
+  it('reports a config it cannot read or write in one line naming it: a folder where the file should be, a file where a folder should be', async () => {
+    const { home, env } = freshHome();
+    mkdirSync(join(home, CONFIGS.cursor.file), { recursive: true });
+    const folder = await runCli(['install', 'cursor', '--sandbox'], env);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe(`clerk-invitations-mcp: cannot read ${join(home, CONFIGS.cursor.file)} (EISDIR: illegal operation on a directory, read); nothing was changed.\n`);
+    writeFileSync(join(home, '.config'), 'not a folder');
+    const blocked = await runCli(['install', 'vscode', '--sandbox'], env);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(new RegExp(`^clerk-invitations-mcp: cannot write ${join(home, CONFIGS.vscode.file)} \\(ENOTDIR: .*\\); the file was left as it was\\.\n$`));
+  });
+
   it('--dry-run prints the change as a unified diff and writes nothing (nor creates anything)', async () => {
     const { home, env } = freshHome();
     const original = '{\n  "mcpServers": {\n    "other": {"command": "x"}\n  }\n}\n';

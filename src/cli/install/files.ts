@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { CommandError } from '../../errors.js';
 
 /** A config file as read: its exact bytes (kept for the backup) and its text. */
 export interface ConfigFile {
@@ -13,11 +14,17 @@ export interface ConfigFile {
 /** Reads the config file; absent is not an error (install creates it). */
 export function readConfig(file: string): ConfigFile {
   if (!existsSync(file)) return { path: file, bytes: undefined, text: '' };
-  // Dotfile managers keep configs as symlinks: write through the link, not over it.
-  const path = realpathSync(file);
-  const bytes = readFileSync(path);
-  return { path, bytes, text: bytes.toString('utf8') };
+  try {
+    // Dotfile managers keep configs as symlinks: write through the link, not over it.
+    const path = realpathSync(file);
+    const bytes = readFileSync(path);
+    return { path, bytes, text: bytes.toString('utf8') };
+  } catch (error) {
+    throw new CommandError(`cannot read ${file} (${reason(error)}); nothing was changed.`, 1, { cause: error });
+  }
 }
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * Writes `text` over the config, first saving the bytes it had as `<file>.<UTC time>.bak` (a new
@@ -26,6 +33,15 @@ export function readConfig(file: string): ConfigFile {
  * flushed, then renamed over it), so the client never reads half a file. Returns the backup's path.
  */
 export function writeConfig(config: ConfigFile, text: string, now: Date): string | undefined {
+  try {
+    return replaceConfig(config, text, now);
+  } catch (error) {
+    // The rename is the only step that touches the file: before it, the file is as it was.
+    throw new CommandError(`cannot write ${config.path} (${reason(error)}); the file was left as it was.`, 1, { cause: error });
+  }
+}
+
+function replaceConfig(config: ConfigFile, text: string, now: Date): string | undefined {
   const { path, bytes } = config;
   // Hand-written rather than a package: a dozen lines of fs calls, and the mode must be kept.
   // A new file gets what the user's umask allows, as any editor would create it.
