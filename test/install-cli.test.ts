@@ -65,6 +65,7 @@ describe('install <client> through the built bin, in a temporary home', () => {
       expect(readFileSync(join(dirname(file), backups[0] ?? ''), 'utf8')).toBe(original);
       expect(run.stdout).toContain(`Added "clerk-invitations" in `);
       expect(run.stdout).toContain(`(the previous file is saved as ${join(dirname(file), backups[0] ?? '')})`);
+      expect(run.stdout).toContain(`The client will run: ${process.execPath} ${REAL_BIN} --read-only --tools getOrganizationInvitations with CLERK_PUBLISHABLE_KEY=${KEY}\n`);
       expect(run.stdout).toMatch(/Next: (quit|start|restart|in VS Code)/);
       expect(run.stdout).toContain('login --frontend-api-url https://example.accounts.dev');
 

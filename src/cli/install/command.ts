@@ -49,6 +49,9 @@ export async function runInstall(request: InstallRequest, say: (line: string) =>
   if (frontendApi) nameCommandsFor(frontendApi);
   const done = claude ? await installWithClaude(request, config, entry, claude, say) : editFile(request, config, entry, say);
   if (!done) return;
+  // What the client will run, settings taken from this shell included, so that a stray one shows.
+  const settings = Object.entries(entry.env).map(([name, value]) => `${name}=${value}`);
+  say(`The client will run: ${[entry.command, ...entry.args].map(shellWord).join(' ')}${settings.length ? ` with ${settings.join(', ')}` : ''}`);
   say('');
   say(`Next: ${restartAdvice(request.client)}`);
   if (frontendApi) say(`Sign in once, if you have not yet, in a terminal: ${command('login')}`);
