@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -204,6 +204,18 @@ describe('install <client> through the built bin, in a temporary home', () => {
     expect(client.code).toBe(2);
     expect(client.stderr).toContain("Unknown client 'zed': expected one of claude-desktop, claude-code, cursor, vscode");
     expect(readdirSync(home)).toEqual([]);
+  });
+
+  it('works from an installed copy with no node_modules (jsonc-parser and jsdiff are bundled), and points the entry at that copy', () => {
+    const { home, env } = freshHome();
+    const copy = mkdtempSync(join(tmpdir(), 'cim-installed-copy-'));
+    cpSync(dirname(BIN), join(copy, 'dist'), { recursive: true });
+    cpSync(join(dirname(BIN), '..', 'package.json'), join(copy, 'package.json'));
+    const run = spawnSync(process.execPath, [join(copy, 'dist', 'index.js'), 'install', 'cursor', '--publishable-key', KEY], { env, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const entry = (JSON.parse(readFileSync(join(home, CONFIGS.cursor.file), 'utf8')) as { mcpServers: Record<string, { args: string[] }> }).mcpServers['clerk-invitations'];
+    expect(entry?.args).toEqual([join(realpathSync(copy), 'dist', 'index.js')]);
   });
 
   it('the entry it writes starts the server: an MCP client launched from it sees the chosen tools', async () => {

@@ -49,8 +49,9 @@ describe('the npm package', () => {
     const imported = new Set<string>();
     for (const file of readdirSync(DIST).filter((f) => f.endsWith('.js'))) {
       const code = readFileSync(join(DIST, file), 'utf8');
-      // esbuild's forms: import x from"m", import"m", export … from"m", import("m").
-      for (const [, specifier] of code.matchAll(/(?:\bfrom ?|\bimport ?|\bimport\()"([^"]+)"/g)) imported.add(specifier as string);
+      // esbuild's forms: import x from"m", import"m", export … from"m", import("m"). A specifier has no
+      // spaces and starts as a name or path does: strings that merely hold "from" (jsdiff's "rename from ") are not imports.
+      for (const [, specifier] of code.matchAll(/(?:\bfrom ?|\bimport ?|\bimport\()"([@\w.][^"\s]*)"/g)) imported.add(specifier as string);
     }
     const foreign = [...imported].filter((s) => !s.startsWith('./') && !s.startsWith('node:') && !builtins.has(s));
     // kerberos: https-proxy-agent's optional import for Negotiate proxy authentication, which is never asked for.
