@@ -3,7 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_PASSWORD, startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
-import { answer, HANG_MS, launchChromium, screenshots } from './helpers/browser.js';
+import { answer, HANG_MS, launchChromium, pick, screenshots } from './helpers/browser.js';
 import { BIN, freshConfig } from './helpers/cli.js';
 
 // Sign-in from inside the MCP client: the built server over stdio, with no stored sign-in and the
@@ -39,7 +39,7 @@ async function signInOnPage(url: string, name: string): Promise<void> {
   await shot('identifier');
   await answer(page, 'admin@sandbox.test');
   await page.getByText('How do you want to sign in?').waitFor();
-  await answer(page, '1');
+  await pick(page, 'password');
   await page.getByText('Password').first().waitFor();
   await answer(page, SANDBOX_PASSWORD);
   await page.getByText('Signed in as admin@sandbox.test').waitFor();

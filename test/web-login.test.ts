@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_CODE, SANDBOX_PASSWORD, startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
-import { answer, HANG_MS, launchChromium, PAGE_URL, rawRequest, recordingProxy, screenshots, startBin, type RunningBin } from './helpers/browser.js';
+import { answer, HANG_MS, pick, launchChromium, PAGE_URL, rawRequest, recordingProxy, screenshots, startBin, type RunningBin } from './helpers/browser.js';
 import { freshConfig } from './helpers/cli.js';
 
 // `login --web` end to end: the built bin serves the page, headless Chromium (Debian's) fills it
@@ -49,9 +49,10 @@ describe('login --web', { timeout: 4 * HANG_MS }, () => {
     await shot('identifier');
     await answer(page, 'admin@sandbox.test');
     await waitForText(page, 'How do you want to sign in?');
-    expect(await text(page)).toMatch(/1\) password\s+2\) code sent by email to a\*\*\*@sandbox\.test/);
+    expect(await page.locator('label.option').allInnerTexts()).toEqual(['password', 'code sent by email to a***@sandbox.test']);
+    expect(await page.isChecked('input[type=radio][value="0"]')).toBe(true);
     await shot('choose-factor');
-    await answer(page, '1');
+    await pick(page, 'password');
     await waitForText(page, 'Password');
     expect(await page.getAttribute('input[name=answer]', 'type')).toBe('password');
     await shot('password');
@@ -77,7 +78,7 @@ describe('login --web', { timeout: 4 * HANG_MS }, () => {
     const { page, shot } = await open(url, 'email-code');
     await answer(page, 'admin@sandbox.test');
     await waitForText(page, 'How do you want to sign in?');
-    await answer(page, '2');
+    await pick(page, 'code sent by email');
     await waitForText(page, 'A code was sent to a***@sandbox.test.');
     await shot('code');
     await answer(page, SANDBOX_CODE);
@@ -93,13 +94,14 @@ describe('login --web', { timeout: 4 * HANG_MS }, () => {
     const { page, shot } = await open(url, 'second-factor');
     await answer(page, 'mfa@sandbox.test');
     await waitForText(page, 'How do you want to sign in?');
-    await answer(page, '1');
+    await pick(page, 'password');
     await waitForText(page, 'Password');
     await answer(page, SANDBOX_PASSWORD);
     await waitForText(page, 'Your account has a second factor.');
-    expect(await text(page)).toMatch(/Which second factor\?\s+1\) code from your authenticator app\s+2\) code sent by SMS to \+1\*+0100\s+3\) backup code/);
+    expect(await page.innerText('legend')).toBe('Which second factor?');
+    expect(await page.locator('label.option').allInnerTexts()).toEqual(['code from your authenticator app', 'code sent by SMS to +1******0100', 'backup code']);
     await shot('choose-second-factor');
-    await answer(page, '1');
+    await pick(page, 'authenticator app');
     await waitForText(page, 'Code');
     expect(await page.getAttribute('input[name=answer]', 'type')).toBe('password');
     await shot('authenticator-code');
@@ -116,7 +118,7 @@ describe('login --web', { timeout: 4 * HANG_MS }, () => {
     const { page, shot } = await open(url, 'wrong-password');
     await answer(page, 'admin@sandbox.test');
     await waitForText(page, 'How do you want to sign in?');
-    await answer(page, '1');
+    await pick(page, 'password');
     await waitForText(page, 'Password');
     await answer(page, 'not-the-password');
     await waitForText(page, 'Wrong password. Try again.');

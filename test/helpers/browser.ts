@@ -36,6 +36,12 @@ export async function answer(page: Page, text: string): Promise<void> {
   await Promise.all([page.waitForEvent('load'), page.click('button[type=submit]')]);
 }
 
+/** Picks the option whose label contains `label`, and sends it; resolves once the next page has loaded. */
+export async function pick(page: Page, label: string): Promise<void> {
+  await page.getByLabel(label, { exact: false }).check();
+  await Promise.all([page.waitForEvent('load'), page.click('button[type=submit]')]);
+}
+
 /** The bin, started with `args`, and the first line of its stderr that matches `pattern`. */
 export interface RunningBin {
   readonly child: ChildProcessWithoutNullStreams;

@@ -9,7 +9,8 @@ const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f6
 main{max-width:32rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px #0002}
 h1{font-size:1.3rem;margin-top:0}p.said{margin:.25rem 0;white-space:pre-wrap}p.error{color:#b00020;font-weight:600}
 label{display:block;margin:1rem 0 .25rem;font-weight:600}input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}
-button{margin-top:1rem;padding:.5rem 1.25rem;font-size:1rem}small{color:#555}`;
+button{margin-top:1rem;padding:.5rem 1.25rem;font-size:1rem}small{color:#555}
+fieldset{border:0;padding:0;margin:1rem 0 0}legend{font-weight:600;padding:0}label.option{display:flex;gap:.5rem;font-weight:400;margin:.5rem 0}`;
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
@@ -32,7 +33,7 @@ export interface View {
   readonly title: string;
   readonly said: readonly string[];
   readonly error?: string;
-  readonly form?: { readonly action: string; readonly csrf: string; readonly step: number; readonly question: string; readonly secret: boolean };
+  readonly form?: { readonly action: string; readonly csrf: string; readonly step: number; readonly question: string; readonly secret: boolean; readonly options?: readonly string[] | undefined };
   /** Reload after this many seconds (a step still waiting for Clerk). */
   readonly refreshSeconds?: number;
   readonly footer?: string;
@@ -59,12 +60,23 @@ ${footer}
 
 function renderForm(form: NonNullable<View['form']>): string {
   const question = form.question.replace(/[:\s]+$/, '');
+  const hidden = `<input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">
+<input type="hidden" name="step" value="${form.step}">`;
+  if (form.options) {
+    const options = form.options.map((option, i) => `<label class="option"><input type="radio" name="answer" value="${i}"${i === 0 ? ' checked' : ''}>${escapeHtml(option)}</label>`).join('\n');
+    return `<form method="post" action="${escapeHtml(form.action)}">
+${hidden}
+<fieldset><legend>${escapeHtml(question)}</legend>
+${options}
+</fieldset>
+<button type="submit">Continue</button>
+</form>`;
+  }
   const type = form.secret ? 'password' : 'text';
   // Codes and passwords come from a password manager or an authenticator: let the browser help.
   const autocomplete = form.secret ? (/password/i.test(question) ? 'current-password' : 'one-time-code') : /email|username/i.test(question) ? 'username' : 'off';
   return `<form method="post" action="${escapeHtml(form.action)}">
-<input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">
-<input type="hidden" name="step" value="${form.step}">
+${hidden}
 <label for="answer">${escapeHtml(question)}</label>
 <input id="answer" name="answer" type="${type}" autocomplete="${autocomplete}" autofocus>
 <button type="submit">Continue</button>

@@ -38,7 +38,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 type State =
   | { readonly kind: 'working' }
-  | { readonly kind: 'asking'; readonly step: number; readonly question: string; readonly secret: boolean; readonly answer: (text: string) => void; readonly fail: (error: Error) => void }
+  | { readonly kind: 'asking'; readonly step: number; readonly question: string; readonly secret: boolean; readonly options?: readonly string[]; readonly answer: (text: string) => void; readonly fail: (error: Error) => void }
   | { readonly kind: 'ended'; readonly outcome: PageOutcome };
 
 /**
@@ -86,11 +86,11 @@ export async function startSignInPage(options: PageOptions): Promise<SignInPage>
     expiry = setTimeout(expire, options.expiresAfterMs);
   };
 
-  const ask = (question: string, secret: boolean): Promise<string> => {
+  const ask = (question: string, secret: boolean, options?: readonly string[]): Promise<string> => {
     if (state.kind === 'ended') return Promise.reject(new CommandError('the sign-in page has closed.'));
     return new Promise<string>((answer, fail) => {
       step += 1;
-      state = { kind: 'asking', step, question, secret, answer, fail };
+      state = { kind: 'asking', step, question, secret, ...(options ? { options } : {}), answer, fail };
       notify();
     });
   };
@@ -101,6 +101,13 @@ export async function startSignInPage(options: PageOptions): Promise<SignInPage>
     },
     ask: (question) => ask(question, false),
     askSecret: (question) => ask(question, true),
+    // Radio buttons, the first one checked; an answer that is none of them (a forged form) asks again.
+    choose: async (title, options) => {
+      for (;;) {
+        const picked = Number(await ask(title, false, options));
+        if (Number.isInteger(picked) && picked >= 0 && picked < options.length) return picked;
+      }
+    },
     close: () => undefined,
   };
 
@@ -115,7 +122,7 @@ export async function startSignInPage(options: PageOptions): Promise<SignInPage>
       return { title: 'Signed in', said, footer: 'You can close this page.' };
     }
     if (state.kind === 'working') return { title: 'Signing in…', said, refreshSeconds: 2 };
-    return { title: options.title, said, form: { action: path, csrf, step: state.step, question: state.question, secret: state.secret } };
+    return { title: options.title, said, form: { action: path, csrf, step: state.step, question: state.question, secret: state.secret, options: state.options } };
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
