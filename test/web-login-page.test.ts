@@ -1,7 +1,12 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openBrowser } from '../src/cli/web-login/browser.js';
 import { startSignInPage, type SignInPage } from '../src/cli/web-login/page.js';
 
-// The page itself, without a browser: what Clerk sends is shown as text, never as markup.
+// The page itself, without a browser: what Clerk sends is shown as text, never as markup; and
+// how the browser is opened.
 
 let page: SignInPage | undefined;
 afterEach(() => {
@@ -37,5 +42,23 @@ describe('the sign-in page', () => {
     const response = await fetch(page.url);
     expect(response.status).toBe(410);
     expect(await response.text()).toContain('This sign-in page has expired');
+  });
+});
+
+describe('opening the browser', () => {
+  it('runs BROWSER with the address, and never fails when it cannot start one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cim-browser-'));
+    const opened = join(dir, 'opened');
+    const script = join(dir, 'browser.sh');
+    writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    chmodSync(script, 0o755);
+    const url = 'http://127.0.0.1:1/abc';
+    expect(openBrowser(url, { BROWSER: script })).toBe(true);
+    await expect.poll(() => existsSync(opened) && readFileSync(opened, 'utf8'), { timeout: 30_000 }).toBe(url);
+    // A browser that is not there: started and failed quietly, nothing thrown.
+    expect(() => openBrowser(url, { BROWSER: join(dir, 'no-such-browser') })).not.toThrow();
+    expect(openBrowser(url, { BROWSER: 'none' })).toBe(false);
+    // Linux without a display: nothing to open (the address is printed instead).
+    expect(openBrowser(url, {}, 'linux')).toBe(false);
   });
 });
