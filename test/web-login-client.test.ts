@@ -18,6 +18,8 @@ const ERAS: Record<string, Pick<ClientOptions, 'versionNegotiation' | 'supported
 let browser: BrowserContext;
 let sandbox: Sandbox;
 let client: Client | undefined;
+// Sign-ins done in the background (answerAtOnce): each test awaits its own.
+const background: Promise<void>[] = [];
 beforeAll(async () => {
   browser = await launchChromium();
 }, HANG_MS);
@@ -48,7 +50,7 @@ async function signInOnPage(url: string, name: string): Promise<void> {
 }
 
 /** The server with no sign-in, and a client of `era` declaring `elicitation`; URL elicitations are signed in through Chromium. */
-async function connect(era: string, elicitation: ClientCapabilities['elicitation']) {
+async function connect(era: string, elicitation: ClientCapabilities['elicitation'], { answerAtOnce = false } = {}) {
   const { env, store } = freshConfig();
   const asked: ElicitRequest['params'][] = [];
   const completed: string[] = [];
@@ -57,7 +59,10 @@ async function connect(era: string, elicitation: ClientCapabilities['elicitation
     client.setRequestHandler('elicitation/create', async (request): Promise<ElicitResult> => {
       asked.push(request.params);
       if (request.params.mode !== 'url') return { action: 'decline' };
-      await signInOnPage(request.params.url, `in-client-${era}`);
+      const signingIn = signInOnPage(request.params.url, `in-client-${era}${answerAtOnce ? '-answered-at-once' : ''}`);
+      // As a client that only opens the page: "accept" says the user went there, not that they are done.
+      if (answerAtOnce) background.push(signingIn);
+      else await signingIn;
       return { action: 'accept' };
     });
     client.setNotificationHandler('notifications/elicitation/complete', (n) => void completed.push(n.params.elicitationId));
@@ -96,6 +101,17 @@ describe('a tool called with no sign-in', { timeout: 6 * HANG_MS }, () => {
     expect(asked[0]).toMatchObject({ mode: 'url', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{43}$/) });
     // Embedded in input_required, which has no elicitationId (a 2025-era push would carry one).
     expect(asked[0]).not.toHaveProperty('elicitationId');
+    expect(store.get(sandbox.url)).toMatchObject({ userId: 'user_sandbox_admin' });
+  });
+
+  it.each(['2025-11-25', '2026-07-28'])('waits for the page when a %s client accepts at once (it only opened the page), then returns the invitations', async (era) => {
+    const { client, asked, store } = await connect(era, { url: {} }, { answerAtOnce: true });
+    const result = await listInvitations(client);
+    // The browser got to the end of the sign-in: the page said "Signed in".
+    await Promise.all(background.splice(0));
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.structuredContent)).toContain('org_sandbox');
+    expect(asked).toHaveLength(1);
     expect(store.get(sandbox.url)).toMatchObject({ userId: 'user_sandbox_admin' });
   });
 
