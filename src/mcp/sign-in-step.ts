@@ -76,13 +76,13 @@ export async function signInStep(server: McpServer, ctx: ServerContext, offer: S
   // A 2026-07-28 client back from the page it was sent to.
   if (isSignInState(state)) {
     const page = PAGES.get(state.signInPage);
-    if (!page) return { kind: 'refused', why: 'the sign-in page of this request is gone (the server restarted): call the tool again' };
+    if (!page) return { kind: 'refused', why: 'this sign-in request has expired' };
     const answer = inputResponse(ctx.mcpReq.inputResponses, 'signIn');
     if (answer.kind !== 'elicit' || answer.action !== 'accept') {
       page.close();
       return { kind: 'refused', why: 'the user did not open the sign-in page' };
     }
-    return (await until(page.finished, ctx.mcpReq.signal)) ? { kind: 'go' } : notSignedIn();
+    return (await until(page, ctx.mcpReq.signal)) ? { kind: 'go' } : notSignedIn();
   }
   if (!offer.needed()) return { kind: 'go' };
   const envelope: Record<string, unknown> | undefined = ctx.mcpReq.envelope;
@@ -110,7 +110,7 @@ async function legacySignIn(server: McpServer, ctx: ServerContext, offer: SignIn
       .then((result) => result.action, () => 'failed' as const);
     const first = await Promise.race([answered, page.finished.then((done) => (done ? 'page-done' : 'page-failed'))]);
     if (first === 'page-done' || first === 'accept') {
-      if (!(await until(page.finished, ctx.mcpReq.signal))) return notSignedIn();
+      if (!(await until(page, ctx.mcpReq.signal))) return notSignedIn();
       // A client may hold its answer until it hears the page is done.
       await complete().catch(() => undefined);
       if (first === 'page-done') await Promise.race([answered, new Promise((resolve) => setTimeout(resolve, ANSWER_AFTER_COMPLETION_MS).unref())]);
@@ -126,8 +126,18 @@ async function legacySignIn(server: McpServer, ctx: ServerContext, offer: SignIn
 
 const notSignedIn = (): SignInStep => ({ kind: 'refused', why: 'the sign-in page ended without a sign-in (it failed or expired)' });
 
-/** `finished`, or false as soon as the call is cancelled. */
-function until(finished: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return Promise.race([finished, new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true }))]);
+/** Whether the user signed in on `page`; false at once when the call is cancelled (and the page is closed then). */
+async function until(page: SignInPage, signal: AbortSignal): Promise<boolean> {
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<'cancelled'>((resolve) => (onAbort = () => resolve('cancelled')));
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const first = await Promise.race([page.finished, aborted]);
+    if (first !== 'cancelled') return first;
+    page.close();
+    return false;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

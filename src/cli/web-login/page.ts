@@ -86,11 +86,11 @@ export async function startSignInPage(options: PageOptions): Promise<SignInPage>
     expiry = setTimeout(expire, options.expiresAfterMs);
   };
 
-  const ask = (question: string, secret: boolean, options?: readonly string[]): Promise<string> => {
+  const ask = (question: string, secret: boolean, choices?: readonly string[]): Promise<string> => {
     if (state.kind === 'ended') return Promise.reject(new CommandError('the sign-in page has closed.'));
     return new Promise<string>((answer, fail) => {
       step += 1;
-      state = { kind: 'asking', step, question, secret, ...(options ? { options } : {}), answer, fail };
+      state = { kind: 'asking', step, question, secret, ...(choices ? { options: choices } : {}), answer, fail };
       notify();
     });
   };
@@ -102,16 +102,17 @@ export async function startSignInPage(options: PageOptions): Promise<SignInPage>
     ask: (question) => ask(question, false),
     askSecret: (question) => ask(question, true),
     // Radio buttons, the first one checked; an answer that is none of them (a forged form) asks again.
-    choose: async (title, options) => {
+    choose: async (title, choices) => {
       for (;;) {
-        const picked = Number(await ask(title, false, options));
-        if (Number.isInteger(picked) && picked >= 0 && picked < options.length) return picked;
+        const picked = Number(await ask(title, false, choices));
+        if (Number.isInteger(picked) && picked >= 0 && picked < choices.length) return picked;
       }
     },
     close: () => undefined,
   };
 
-  const server = createServer((request, response) => void handle(request, response).catch(() => answer(response, 500, { title: 'Something went wrong', said: [] })));
+  // A request that fails midway (the browser went away while its form was read) ends there; the flow waits on.
+  const server = createServer((request, response) => void handle(request, response).catch(() => (response.headersSent ? response.destroy() : plain(response, 500, 'Something went wrong'))));
   let origin = '';
 
   const view = (): View => {
