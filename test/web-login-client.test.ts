@@ -58,7 +58,8 @@ async function connect(era: string, elicitation: ClientCapabilities['elicitation
   if (elicitation) {
     client.setRequestHandler('elicitation/create', async (request): Promise<ElicitResult> => {
       asked.push(request.params);
-      if (request.params.mode !== 'url') return { action: 'decline' };
+      // The confirmation a revoke asks for (form mode): yes.
+      if (request.params.mode !== 'url') return { action: 'accept', content: { confirm: true } };
       const signingIn = signInOnPage(request.params.url, `in-client-${era}${answerAtOnce ? '-answered-at-once' : ''}`);
       // As a client that only opens the page: "accept" says the user went there, not that they are done.
       if (answerAtOnce) background.push(signingIn);
@@ -113,6 +114,14 @@ describe('a tool called with no sign-in', { timeout: 6 * HANG_MS }, () => {
     expect(JSON.stringify(result.structuredContent)).toContain('org_sandbox');
     expect(asked).toHaveLength(1);
     expect(store.get(sandbox.url)).toMatchObject({ userId: 'user_sandbox_admin' });
+  });
+
+  it.each(['2025-11-25', '2026-07-28'])('signs a %s client in first, then asks to confirm a revoke, then revokes', async (era) => {
+    const { client, asked } = await connect(era, { form: {}, url: {} });
+    const result = (await client.callTool({ name: 'revokePendingOrganizationInvitation', arguments: { organization_id: 'org_sandbox', invitation_id: 'orginv_sandboxalice000000000000000' } }, { timeout: 4 * HANG_MS })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ id: 'orginv_sandboxalice000000000000000', status: 'revoked' });
+    expect(asked.map((p) => p.mode ?? 'form')).toEqual(['url', 'form']);
   });
 
   it.each(['2025-11-25', '2026-07-28'])('answers a %s client that cannot open a URL with the error, which names login --web', async (era) => {
