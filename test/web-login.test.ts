@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { SANDBOX_CODE, SANDBOX_PASSWORD, startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
 import { answer, HANG_MS, pick, launchChromium, PAGE_URL, rawRequest, recordingProxy, screenshots, startBin, type RunningBin } from './helpers/browser.js';
 import { freshConfig } from './helpers/cli.js';
+import { startFakeClerk } from './helpers/fake-clerk.js';
 
 // `login --web` end to end: the built bin serves the page, headless Chromium (Debian's) fills it
 // in, the sandbox plays Clerk. Screenshots of every step land in test-results/web-login/.
@@ -145,6 +146,52 @@ describe('login --web', { timeout: 4 * HANG_MS }, () => {
     await shot('expired');
     expect((await fetch(url)).status).toBe(410);
     expect(store.get(sandbox.url)).toBeUndefined();
+  });
+});
+
+describe('login --web on a new device (Clerk\'s client trust), with what Clerk sends shown as text', { timeout: 4 * HANG_MS }, () => {
+  it('confirms the device with the email code Clerk asks for, and shows a hostile organization name as text', async () => {
+    const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+    const signIn = (status: string, extra: object = {}) => ({ json: { response: { object: 'sign_in_attempt', id: 'sia_1', status, ...extra }, client: null }, headers: { authorization: 'client_token_trusted' } });
+    const fake = await startFakeClerk((r) => {
+      if (r.path === '/v1/client/sign_ins') return signIn('needs_first_factor', { supported_first_factors: [{ strategy: 'password' }] });
+      if (r.path.endsWith('/attempt_first_factor') || r.path.endsWith('/prepare_second_factor')) {
+        return signIn('needs_client_trust', { supported_second_factors: [{ strategy: 'email_code', safe_identifier: 'a***@example.com', email_address_id: 'idn_1' }] });
+      }
+      if (r.path.endsWith('/attempt_second_factor')) return signIn('complete', { created_session_id: 'sess_1' });
+      if (r.path === '/v1/client') {
+        const client = { id: 'client_1', sessions: [{ id: 'sess_1', status: 'active', user: { id: 'user_1', primary_email_address_id: 'idn_1', email_addresses: [{ id: 'idn_1', email_address: 'ann@example.com' }] } }] };
+        return { json: { response: client, client } };
+      }
+      const membership = { organization: { id: 'org_1', name: hostile }, role: 'org:admin', permissions: ['org:sys_memberships:manage'] };
+      return { json: { response: { data: [membership], total_count: 1 }, client: null } };
+    });
+    const { env, store } = freshConfig();
+    const { url, bin } = await loginWeb(env, fake.url);
+    const { page, shot } = await open(url, 'client-trust');
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => void (dialogs.push(dialog.message()), dialog.dismiss()));
+    await answer(page, 'ann@example.com');
+    await waitForText(page, 'Password');
+    await answer(page, 'secret-password');
+    await waitForText(page, 'Clerk wants to confirm this new device.');
+    await waitForText(page, 'A code was sent to a***@example.com.');
+    await shot('device-code');
+    await answer(page, '111111');
+    await waitForText(page, 'Signed in as ann@example.com');
+    await shot('signed-in');
+    expect(await text(page)).toContain(`org_1  ${hostile}  (org:admin)`);
+    expect(await page.locator('main script, main img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(await bin.exited).toBe(0);
+    const steps = fake.requests.filter((r) => r.method === 'POST').map((r) => [r.path.split('/').pop(), Object.fromEntries(r.form)]);
+    expect(steps).toEqual([
+      ['sign_ins', { identifier: 'ann@example.com' }],
+      ['attempt_first_factor', { strategy: 'password', password: 'secret-password' }],
+      ['prepare_second_factor', { strategy: 'email_code', email_address_id: 'idn_1' }],
+      ['attempt_second_factor', { strategy: 'email_code', code: '111111' }],
+    ]);
+    expect(store.get(fake.url)).toMatchObject({ clientToken: 'client_token_trusted', sessionId: 'sess_1', userId: 'user_1' });
   });
 });
 
