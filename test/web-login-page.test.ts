@@ -2,7 +2,10 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseCli } from '../src/cli/arguments.js';
 import { openBrowser } from '../src/cli/web-login/browser.js';
+import { pageTimeoutMs } from '../src/cli/web-login/timeout.js';
+import { freshConfig, runCli } from './helpers/cli.js';
 import { startSignInPage, type SignInPage } from '../src/cli/web-login/page.js';
 
 // The page itself, without a browser: what Clerk sends is shown as text, never as markup; and
@@ -60,5 +63,27 @@ describe('opening the browser', () => {
     expect(openBrowser(url, { BROWSER: 'none' })).toBe(false);
     // Linux without a display: nothing to open (the address is printed instead).
     expect(openBrowser(url, {}, 'linux')).toBe(false);
+  });
+});
+
+describe('login --web on the command line', () => {
+  it('goes with login only, not with --ticket, and takes --identifier', () => {
+    expect(parseCli(['login', '--web', '--identifier', 'ann@example.com'], {})).toMatchObject({ command: 'login', web: true, identifier: 'ann@example.com' });
+    expect(parseCli(['login'], {}).web).toBe(false);
+    expect(() => parseCli(['whoami', '--web'], {})).toThrow('--web goes with the login command.');
+    expect(() => parseCli(['login', '--web', '--ticket', 'x'], {})).toThrow('--web and --ticket are two ways to sign in: choose one.');
+  });
+
+  it('reads CLERK_LOGIN_PAGE_TIMEOUT_MS, refusing what is not a number of milliseconds', () => {
+    expect(pageTimeoutMs({})).toBe(600_000);
+    expect(pageTimeoutMs({ CLERK_LOGIN_PAGE_TIMEOUT_MS: ' 1500 ' })).toBe(1500);
+    for (const bad of ['0', '-1', '10m', '1.5']) expect(() => pageTimeoutMs({ CLERK_LOGIN_PAGE_TIMEOUT_MS: bad })).toThrow(`CLERK_LOGIN_PAGE_TIMEOUT_MS must be a number of milliseconds, not '${bad}'`);
+  });
+
+  it('stops the server at start on a wrong CLERK_LOGIN_PAGE_TIMEOUT_MS, before any call needs the page', async () => {
+    const run = await runCli([], { ...freshConfig().env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1:9', CLERK_LOGIN_PAGE_TIMEOUT_MS: '10m' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("CLERK_LOGIN_PAGE_TIMEOUT_MS must be a number of milliseconds, not '10m'");
+    expect(run.stdout).toBe('');
   });
 });

@@ -11,6 +11,7 @@ import { log, logUnhandledRejections } from '../log.js';
 import { createServer, type ServerOptions } from '../mcp/server.js';
 import type { SignInOffer } from '../mcp/sign-in-step.js';
 import type { Env } from '../env.js';
+import { pageTimeoutMs } from './web-login/timeout.js';
 import { serveStdio } from '../mcp/stdio.js';
 import { command } from '../invocation.js';
 
@@ -65,6 +66,8 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
  * saved to the credentials file, which `clerk` reads again on its next request). Loaded on first use.
  */
 function signInOffer(env: Env, settings: ClerkSettings, clerk: ClerkClient): SignInOffer {
+  // A wrong value stops the start, as every other setting does, rather than the first call that needs the page.
+  pageTimeoutMs(env);
   return {
     needed: () => clerk.needsSignIn(),
     message: `Sign in to Clerk (${settings.baseUrl}) so that clerk-invitations-mcp can manage invitations for you. The call goes on once you have signed in.`,

@@ -1,20 +1,10 @@
 import type { Env } from '../../env.js';
-import { CommandError, ConfigError } from '../../errors.js';
+import { CommandError } from '../../errors.js';
 import { command } from '../../invocation.js';
 import { login } from '../login.js';
 import { openBrowser } from './browser.js';
 import { startSignInPage, type SignInPage } from './page.js';
-
-/** How long a sign-in page may be left unused, by default. */
-export const PAGE_TIMEOUT_MS = 10 * 60_000;
-
-/** CLERK_LOGIN_PAGE_TIMEOUT_MS, or the default; a value that is not a positive whole number is refused. */
-export function pageTimeoutMs(env: Env): number {
-  const raw = env.CLERK_LOGIN_PAGE_TIMEOUT_MS?.trim();
-  if (!raw) return PAGE_TIMEOUT_MS;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`CLERK_LOGIN_PAGE_TIMEOUT_MS must be a number of milliseconds, not '${raw}'`);
-  return Number(raw);
-}
+import { pageTimeoutMs } from './timeout.js';
 
 /**
  * The terminal login's sign-in (login.ts: the same steps, the same saving, the same report of the
