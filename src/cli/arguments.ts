@@ -21,6 +21,8 @@ export interface CliOptions {
   readonly ticket: string | undefined;
   /** `login --identifier`: skips the question. */
   readonly identifier: string | undefined;
+  /** `login --web`: the sign-in asked on a page in the browser. */
+  readonly web: boolean;
   /** `sandbox --port`. */
   readonly port: number | undefined;
   /** The environment with the flags that stand for variables applied (--publishable-key, --frontend-api-url). */
@@ -66,6 +68,7 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         'frontend-api-url': { type: 'string' },
         ticket: { type: 'string' },
         identifier: { type: 'string' },
+        web: { type: 'boolean', default: false },
         port: { type: 'string' },
         'read-only': { type: 'boolean', default: false },
         tools: { type: 'string', multiple: true },
@@ -91,6 +94,8 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     if (installing && INSTALL_PASSES.includes(flag)) continue;
     if (values[flag as keyof typeof values] !== undefined && command !== owner) throw new UsageError(`--${flag} goes with ${where}. See --help.`);
   }
+  if (values.web && command !== 'login') throw new UsageError('--web goes with the login command. See --help.');
+  if (values.web && values.ticket !== undefined) throw new UsageError('--web and --ticket are two ways to sign in: choose one. See --help.');
   for (const flag of ['read-only', 'no-confirm'] as const) {
     if (installing && INSTALL_PASSES.includes(flag)) continue;
     if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
@@ -112,6 +117,7 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     capability: values.capability?.trim() || env.CLERK_CAPABILITY_FILE?.trim() || undefined,
     ticket: values.ticket === undefined ? undefined : nonEmpty('--ticket', values.ticket),
     identifier: values.identifier === undefined ? undefined : nonEmpty('--identifier', values.identifier),
+    web: values.web,
     port: values.port === undefined ? undefined : parsePort(values.port),
     env: {
       ...env,
@@ -184,6 +190,7 @@ const USAGE: readonly (readonly [string, string])[] = [
   ['[--sandbox] [--capability <file>]', 'the MCP server'],
   ['  [--read-only] [--tools <names>] [--no-confirm]', ''],
   ['login [--identifier <email>]', 'sign in, in a terminal'],
+  ['login --web [--identifier <email>]', 'sign in on a page in the browser'],
   ['login --ticket <sign-in token>', 'sign in without prompts'],
   ['whoami', 'who the server acts as'],
   ['logout', 'sign out and forget'],
@@ -217,7 +224,9 @@ Commands:
            or the flags below) with your email or username and then your password or an email
            code, and a second factor when your account has one. Saves the client token for
            that host in the credentials file, which the server then uses. With --ticket it
-           exchanges a sign-in token from Clerk's Backend API instead, asking nothing.
+           exchanges a sign-in token from Clerk's Backend API instead, asking nothing. With
+           --web the same questions are asked on a one-time page on 127.0.0.1, opened in
+           the default browser (its address is printed too; BROWSER=none: not opened).
   whoami   Shows the host, the user, the session and the organizations where the user may
            manage members (id, name, role).
   logout   Ends the session at Clerk and removes the host's entry from the credentials file.
@@ -256,6 +265,7 @@ Flags:
   --ticket <token>          login: the sign-in token to exchange; - reads it from stdin (which
                             keeps it out of the process list and shell history).
   --identifier <email>      login: the email address or username (otherwise asked).
+  --web                     login: ask on a page in the browser instead of the terminal.
   --port <n>                sandbox: the port to listen on (0: any free port).
   --name <n>                install, uninstall: the entry's name (default clerk-invitations).
   --dry-run                 install, uninstall: show the change, write nothing.
@@ -273,6 +283,9 @@ Environment:
                           answers that you should run \`${name} login\`.
   CLERK_SIGN_IN_TICKET    A sign-in token (Clerk Backend API) that the server exchanges at start
                           for a client token, saved in the credentials file; used once.
+  CLERK_LOGIN_PAGE_TIMEOUT_MS
+                          How long the sign-in page of login --web (or of a tool call with
+                          no sign-in) may be left unused, in ms; default 600000 (10 min).
   CLERK_SESSION_ID        sess_…: which session of the client to act as (optional).
   CLERK_API_VERSION       Clerk API version, default ${DEFAULT_API_VERSION}.
   CLERK_TIMEOUT_MS        Timeout per HTTP request (headers and body) in ms, default

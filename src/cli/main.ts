@@ -19,6 +19,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   switch (cli.command) {
     case 'login': {
+      if (cli.web) return (await import('./web-login/command.js')).loginWeb(cli.env, cli.identifier, (line) => void process.stderr.write(`${line}\n`));
       const [{ login }, { terminalPrompter }] = await Promise.all([import('./login.js'), import('./prompt.js')]);
       const io = terminalPrompter();
       try {
