@@ -170,9 +170,10 @@ function parsePort(raw: string): number {
 
 /** The sandbox's sign-in details, for --help and the sandbox command (kept here so --help needs no simulator). */
 export const SANDBOX_SIGN_IN = `Sandbox users (password sandbox-password; every email, SMS and authenticator code is 424242):
-  admin@sandbox.test (username sandbox-admin)  admin of org_sandbox "Sandbox Inc"
-  mfa@sandbox.test   (username sandbox-mfa)    the same, with a second factor (authenticator
-                                               app, SMS, or backup code sandbox-backup-code)`;
+  admin@sandbox.test  (username sandbox-admin)   admin of org_sandbox "Sandbox Inc"
+  member@sandbox.test (username sandbox-member)  member of org_sandbox, who may not invite
+  mfa@sandbox.test    (username sandbox-mfa)     an admin, with a second factor (authenticator
+                                                 app, SMS, or backup code sandbox-backup-code)`;
 
 // `--tools a,b --tools c`: commas and repeats both work; blanks are dropped (an empty list is refused later).
 const splitNames = (lists: readonly string[]): string[] => lists.flatMap((list) => list.split(',')).map((name) => name.trim()).filter(Boolean);

@@ -33,7 +33,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
     case 'logout':
       return (await import('./account.js')).logout(cli.env, print);
     case 'sandbox':
-      return (await import('./sandbox.js')).runSandbox(cli.port, print);
+      return (await import('./sandbox.js')).runSandbox(cli.port, print, cli.env);
     case 'install':
     case 'uninstall':
       return (await import('./install/run.js')).install(cli.command, cli, print);
