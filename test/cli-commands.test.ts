@@ -8,7 +8,7 @@ describe('the command line', () => {
   });
 
   it('refuses an unknown command, a second argument, and flags given to the wrong command', () => {
-    expect(() => parseCli(['signin'], {})).toThrow("Unknown command 'signin': expected one of login, whoami, logout, sandbox, validate. See --help.");
+    expect(() => parseCli(['signin'], {})).toThrow("Unknown command 'signin': expected one of login, whoami, logout, sandbox, install, uninstall, validate. See --help.");
     expect(() => parseCli(['login', 'now'], {})).toThrow("Unexpected argument 'now'.");
     expect(() => parseCli(['whoami', '--ticket', 't'], {})).toThrow('--ticket goes with the login command.');
     expect(() => parseCli(['--port', '1'], {})).toThrow('--port goes with the sandbox command.');

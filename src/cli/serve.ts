@@ -9,6 +9,9 @@ import { serverClerkClient } from '../clerk/server-session.js';
 import { CredentialStore, credentialsPath } from '../credentials/store.js';
 import { log, logUnhandledRejections } from '../log.js';
 import { createServer, type ServerOptions } from '../mcp/server.js';
+import type { SignInOffer } from '../mcp/sign-in-step.js';
+import type { Env } from '../env.js';
+import { pageTimeoutMs } from './web-login/timeout.js';
 import { serveStdio } from '../mcp/stdio.js';
 import { command } from '../invocation.js';
 
@@ -32,6 +35,7 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
   // Rotated tokens are written back in the background: the file must hold the latest at exit.
   let writesSettled = async (): Promise<void> => undefined;
   let clerk: ClerkClient;
+  let signIn: SignInOffer | undefined;
   if (!settings) {
     // Loaded only when asked for: the simulator is not needed to serve Clerk.
     const { startSandbox } = await import('../sandbox/simulator.js');
@@ -44,6 +48,8 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
     const chosen = serverClerkClient(settings, store, env.CLERK_SIGN_IN_TICKET?.trim() || undefined);
     clerk = chosen.clerk;
     writesSettled = () => store.settled();
+    // CLERK_CLIENT_TOKEN comes first: a sign-in saved to the file would not be used.
+    if (chosen.source !== 'CLERK_CLIENT_TOKEN') signIn = signInOffer(env, settings, clerk);
     if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`${command('login')}\` (or set CLERK_CLIENT_TOKEN).`);
   }
   logUnhandledRejections(clerk);
@@ -52,5 +58,24 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
     await writesSettled();
     await closeSandbox();
   };
-  await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
+  await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm, signIn }), { onStop: () => clerk.stop(), onClose });
+}
+
+/**
+ * For a tool called with no usable sign-in: the `login --web` page (the terminal login's steps,
+ * saved to the credentials file, which `clerk` reads again on its next request). Loaded on first use.
+ */
+function signInOffer(env: Env, settings: ClerkSettings, clerk: ClerkClient): SignInOffer {
+  // A wrong value stops the start, as every other setting does, rather than the first call that needs the page.
+  pageTimeoutMs(env);
+  return {
+    needed: () => clerk.needsSignIn(),
+    message: `Sign in to Clerk (${settings.baseUrl}) so that clerk-invitations-mcp can manage invitations for you. The call goes on once you have signed in.`,
+    howTo: `Sign in with \`${command('login --web')}\` (in a browser) or \`${command('login')}\` (in a terminal), then call the tool again.`,
+    open: async () => {
+      const { startLoginPage } = await import('./web-login/command.js');
+      const page = await startLoginPage(env, undefined);
+      return { url: page.url, finished: page.outcome.then((outcome) => outcome.kind === 'done'), close: () => page.close() };
+    },
+  };
 }

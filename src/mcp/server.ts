@@ -8,6 +8,7 @@ import { ConfirmationStates } from './confirm-step.js';
 import { LazyJsonSchemaValidator } from './json-schema-validator.js';
 import { registerOrganizationsResource } from './organizations.js';
 import { registerTools, type ConfirmOptions } from './register.js';
+import { verifySignInState, type SignInOffer } from './sign-in-step.js';
 
 export interface ServerOptions extends ConfirmOptions {
   readonly capability: Capability;
@@ -15,6 +16,8 @@ export interface ServerOptions extends ConfirmOptions {
   readonly executor: ToolExecutor;
   /** What the server tells agents, for the tools served. */
   readonly instructions: string;
+  /** A sign-in page to send the user to when a tool is called with no usable sign-in (none: the tool's error says how to sign in). */
+  readonly signIn?: SignInOffer | undefined;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface ServerOptions extends ConfirmOptions {
  * the user first when the client supports elicitation, unless `confirm` is false. To serve fewer
  * tools, narrow the capability (`selectOperations`).
  */
-export function createServer({ capability, executor, instructions, ...confirm }: ServerOptions): McpServer {
+export function createServer({ capability, executor, instructions, signIn, ...confirm }: ServerOptions): McpServer {
   const timeoutMs = confirm.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
   const states = new ConfirmationStates(timeoutMs);
   const server = new McpServer(
@@ -31,14 +34,14 @@ export function createServer({ capability, executor, instructions, ...confirm }:
     {
       instructions,
       jsonSchemaValidator: new LazyJsonSchemaValidator(),
-      // A confirmation's state comes back from the client: refused before any handler runs unless
+      // A confirmation's (or a sign-in's) state comes back from the client: refused before any handler runs unless
       // this process signed it and it has not expired (the handler then checks what it is bound to).
-      requestState: { verify: states.verify },
+      requestState: { verify: (state, ctx) => states.verify(state, ctx).catch((error: unknown) => verifySignInState(state, ctx).catch(() => Promise.reject(error))) },
       // 2025-era clients are asked through elicitation/create, as long as a 2026 client may take to answer.
       inputRequired: { roundTimeoutMs: timeoutMs },
     },
   );
-  registerTools(server, toolDefinitions(capability), executor, { ...confirm, states });
+  registerTools(server, toolDefinitions(capability), executor, { ...confirm, states, signIn });
   const { organizations } = executor;
   if (organizations) registerOrganizationsResource(server, { organizations: (signal) => organizations.call(executor, signal), explain: (what, error) => executor.explain(what, error) });
   return server;
