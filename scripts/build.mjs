@@ -2,7 +2,7 @@
 // sandbox, a capability file given with --capability) is split into chunks beside it, loaded on
 // demand. The bundled capability is read, validated and flattened here, once, from its YAML (which
 // stays the source), and lands in the bin as data. Why each step: BENCHMARKS.md.
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -81,8 +81,5 @@ await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
 });
-// The bundled capability in the current format (Ikanos 1.0.0-beta5), beside the bin: for
-// `--capability` and `validate`, and as an example of the format.
-copyFileSync('src/engine/clerk-frontend-api-invitations.ikanos.yml', 'dist/clerk-frontend-api-invitations.ikanos.yml');
 // node scripts/build.mjs --analyze: what each file of dist/ is made of.
 if (process.argv.includes('--analyze')) process.stdout.write(await esbuild.analyzeMetafile(result.metafile));

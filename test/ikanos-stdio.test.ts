@@ -13,7 +13,7 @@ const ERAS: Record<string, Pick<ClientOptions, 'versionNegotiation' | 'supported
   '2025-11-25': { versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: ['2025-11-25'] },
   '2026-07-28': { versionNegotiation: { mode: { pin: '2026-07-28' } } },
 };
-const IKANOS_CLERK = new URL('../dist/clerk-frontend-api-invitations.ikanos.yml', import.meta.url).pathname;
+const IKANOS_CLERK = new URL('../src/engine/clerk-frontend-api-invitations.ikanos.yml', import.meta.url).pathname;
 
 let client: Client | undefined;
 afterEach(async () => {

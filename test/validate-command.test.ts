@@ -37,7 +37,7 @@ describe('validate', () => {
   it('lists the bundled capability in both formats alike', async () => {
     const [alpha2, beta5] = await Promise.all([
       runCli(['validate', 'src/engine/clerk-frontend-api-invitations.yaml'], baseEnv),
-      runCli(['validate', 'dist/clerk-frontend-api-invitations.ikanos.yml'], baseEnv),
+      runCli(['validate', 'src/engine/clerk-frontend-api-invitations.ikanos.yml'], baseEnv),
     ]);
     expect([alpha2.code, beta5.code]).toEqual([0, 0]);
     const body = (out: string): string => out.slice(out.indexOf('\n'));

@@ -14,7 +14,7 @@ type Doc = Record<string, unknown>;
 type Problems = CapabilityProblem[];
 
 /** A capability's consumed adapters are Clerk's Frontend API when their namespaces say so. */
-export const CLERK_FRONTEND_API_NAMESPACE = /^clerk-frontend-api(-|$)/;
+export const FRONTEND_API_NAMESPACE = /^clerk-frontend-api(-|$)/;
 
 const asRecord = (v: unknown): Doc => (isRecord(v) ? v : {});
 const entries = (v: unknown): [string, Doc][] => Object.entries(asRecord(v)).map(([k, x]) => [k, asRecord(x)]);
@@ -81,7 +81,7 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
   }
   const used = [...new Set(operations.map((op) => op.service))];
   const servicesUsed = [...services.values()].filter((s) => used.includes(s.service.namespace)).map((s) => s.service);
-  const clerk = servicesUsed.length > 0 && servicesUsed.every((s) => CLERK_FRONTEND_API_NAMESPACE.test(s.namespace));
+  const clerk = servicesUsed.length > 0 && servicesUsed.every((s) => FRONTEND_API_NAMESPACE.test(s.namespace));
   const info = asRecord(doc.info);
   const description = mcp.map(([e]) => asRecord(e).description).find((d): d is string => typeof d === 'string');
   return {

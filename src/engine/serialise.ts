@@ -9,7 +9,7 @@ import type { Capability, OperationSpec, OutputField, ParameterSpec } from './mo
 /** The consumed namespace of an alpha2 capability, which the model does not keep: Clerk's, as alpha2 files are Clerk's. */
 export const ALPHA2_NAMESPACE = 'clerk-frontend-api';
 // The Clerk profile takes its host from the publishable key; the format wants a URL all the same.
-const CLERK_PLACEHOLDER_URI = 'https://clerk.example.com';
+const PLACEHOLDER_URI_FOR_CLERK = 'https://clerk.example.com';
 
 export interface SerialiseOptions {
   /** The exposes entry's namespace (argument references in `with:` are `<namespace>.<argument>`). */
@@ -31,7 +31,7 @@ export function toBeta5(capability: Capability, { toolsNamespace = 'tools' }: Se
     return {
       namespace,
       type: 'http',
-      baseUri: service?.baseUri ?? CLERK_PLACEHOLDER_URI,
+      baseUri: service?.baseUri ?? PLACEHOLDER_URI_FOR_CLERK,
       ...(service?.authentication ? { authentication: service.authentication } : {}),
       resources: Object.fromEntries(
         paths.map((path, i) => [
