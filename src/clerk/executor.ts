@@ -35,9 +35,9 @@ export function clerkExecutor(clerk: ClerkClient): ToolExecutor {
   };
 }
 
-/** Applies the operation's output mapping to the envelope, and gives every list one shape. */
-export function shapeOutput(op: OperationSpec, envelope: { response: unknown }): Record<string, unknown> {
-  const payload = select(envelope, op.output.value);
+/** Applies the operation's output mapping to the answer (the Frontend API's envelope, a Backend API body), and gives every list one shape. */
+export function shapeOutput(op: OperationSpec, answer: unknown): Record<string, unknown> {
+  const payload = select(answer, op.output.value);
   const unexpected = (what: string): ClerkRequestError =>
     new ClerkRequestError({ method: op.method, path: op.path }, 'no-payload', `Clerk's answer has an unexpected shape: ${what}.`, false);
   if (op.output.type === 'array') {

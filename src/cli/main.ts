@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { bundledCapability } from '../engine/bundled.js';
+import { bundledBackendCapability, bundledCapability } from '../engine/bundled.js';
 import { helpText, parseCli, type CliOptions } from './arguments.js';
 import { nameCommandsAbsolutely, nameCommandsFor } from '../invocation.js';
 import { settingsFromEnv } from '../clerk/settings.js';
@@ -47,6 +47,10 @@ async function serve(cli: CliOptions): Promise<void> {
   // V8 reads as it goes, so setting it now works) at a small cost in speed. BENCHMARKS.md.
   setFlagsFromString('--optimize-for-size');
   const { env } = cli;
+  if (cli.hosted) {
+    const capability = selectOperations(await bundledBackendCapability(), cli);
+    return (await import('./serve-hosted.js')).serveHosted(cli, capability);
+  }
   // A broken capability file, a tool selection that does not fit it, or a wrong setting stops the
   // server before it answers anything. The YAML parser is loaded only for a file given on the
   // command line: the bundled capability comes precompiled.
@@ -59,6 +63,7 @@ async function serve(cli: CliOptions): Promise<void> {
   const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);
   // So that `… login` in a tool's answer signs in to this server's instance when pasted in a terminal.
   if (settings) nameCommandsFor(settings.baseUrl);
+  if (cli.http) return (await import('./serve-http.js')).serveLocalHttp({ cli, capability, settings });
   const { serve: serveMcp } = await import('./serve.js');
   await serveMcp({ cli, capability, settings });
 }
