@@ -19,6 +19,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   switch (cli.command) {
     case 'login': {
+      if (cli.web) return (await import('./web-login/command.js')).loginWeb(cli.env, cli.identifier, (line) => void process.stderr.write(`${line}\n`));
       const [{ login }, { terminalPrompter }] = await Promise.all([import('./login.js'), import('./prompt.js')]);
       const io = terminalPrompter();
       try {
@@ -32,7 +33,10 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
     case 'logout':
       return (await import('./account.js')).logout(cli.env, print);
     case 'sandbox':
-      return (await import('./sandbox.js')).runSandbox(cli.port, print);
+      return (await import('./sandbox.js')).runSandbox(cli.port, print, cli.env);
+    case 'install':
+    case 'uninstall':
+      return (await import('./install/run.js')).install(cli.command, cli, print);
     case 'serve':
       return serve(cli);
   }

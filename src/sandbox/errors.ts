@@ -41,6 +41,11 @@ const ERRORS = {
   sign_in_token_already_used_code: [400, 'sign in token has already been used'],
   identifier_already_signed_in: [400, "You're already signed in"],
   user_locked: [403, 'Account locked'],
+  // Backend API: the codes of Clerk's Go SDK and its docs' examples.
+  not_an_admin_in_organization: [403, 'not an administrator'],
+  not_a_member_in_organization: [403, 'not a member'],
+  bad_request: [400, 'Bad Request'],
+  too_many_requests: [429, 'Too many requests'],
   internal_clerk_error: [500, 'Oops, an unexpected error occurred'],
 } as const satisfies Record<string, readonly [number, string]>;
 

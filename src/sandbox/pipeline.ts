@@ -8,16 +8,16 @@ import type { Context } from './context.js';
 import { matchRoute } from './routes.js';
 import { registerClient, rotate, type Client, type State } from './state.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface PipelineOptions {
   readonly nativeApi: boolean;
 }
 
-class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {}
 
 /** Buffers the body up to the cap; past it, keeps draining so the 413 reaches the client. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
       req.resume();
@@ -104,7 +104,7 @@ export async function respond(state: State, options: PipelineOptions, req: Incom
   }
 }
 
-function errorBody(failure: ClerkFailure): unknown {
+export function errorBody(failure: ClerkFailure): unknown {
   return { errors: failure.errors, clerk_trace_id: randomBytes(16).toString('hex') };
 }
 

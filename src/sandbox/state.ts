@@ -70,8 +70,8 @@ export interface Membership {
 export interface Organization {
   readonly data: PublicOrganizationData;
   readonly createdAt: number;
-  /** Members by (lower-case) email address, sandbox users included. */
-  readonly members: ReadonlyMap<string, Membership>;
+  /** Members by (lower-case) email address, sandbox users included; OAuth sign-ins of `admin+…@` users add theirs. */
+  readonly members: Map<string, Membership>;
 }
 
 /** Shaped as Clerk's `Client.OrganizationInvitation`. */
@@ -181,6 +181,13 @@ export interface State {
   readonly orgs: ReadonlyMap<string, Organization>;
   /** All invitations, newest first. */
   readonly invitations: Invitation[];
+  /** What only the Backend API shows of an invitation, by invitation id: who sent it, its private metadata. */
+  readonly invitationBackendData: Map<string, InvitationBackendData>;
+}
+
+export interface InvitationBackendData {
+  readonly inviterId: string | null;
+  readonly privateMetadata: Record<string, unknown>;
 }
 
 const mintClientToken = (clientId: string): string =>
@@ -289,6 +296,7 @@ export function createState(): State {
     tickets: new Map(),
     orgs: new Map([sandbox, readonly].map((org) => [org.data.id, org])),
     invitations: seeds.map(([org, email, role, status, daysAgo]) => newInvitation(org, email, role, status, ago(daysAgo), seededInvitationId(email))),
+    invitationBackendData: new Map(),
   };
   registerClient(state, client);
   return state;

@@ -28,6 +28,7 @@ export interface SandboxUser {
 /**
  * `admin` signs in with a password or an email code alone; `mfa` needs a second factor too.
  * Both are `org:admin` of `org_sandbox`; `admin` is also a basic member of `org_readonly`.
+ * `member` is `org:member` of `org_sandbox`: signed in, but without `org:sys_memberships:manage`.
  */
 export const SANDBOX_USERS = {
   admin: {
@@ -51,6 +52,17 @@ export const SANDBOX_USERS = {
     phone: { id: 'idn_sandbox_mfa_phone', number: '+15555550100', safeIdentifier: '+1******0100' },
     firstFactors: ['password', 'email_code'],
     secondFactors: ['totp', 'phone_code', 'backup_code'],
+  },
+  member: {
+    id: 'user_sandbox_member',
+    email: 'member@sandbox.test',
+    emailAddressId: 'idn_sandbox_member',
+    username: 'sandbox-member',
+    firstName: 'Sandbox',
+    lastName: 'Member',
+    phone: null,
+    firstFactors: ['password', 'email_code'],
+    secondFactors: [],
   },
 } as const satisfies Record<string, SandboxUser>;
 
