@@ -31,10 +31,10 @@ export function createClerkServer({ clerk, ...options }: Omit<ServerOptions, 'ex
 /** The Clerk client the server acts through, with what to run once it has stopped. */
 export interface ServingClerk {
   readonly clerk: ClerkClient;
+  /** The `login --web` page offered when a tool is called with no usable sign-in (not with CLERK_CLIENT_TOKEN or the sandbox). */
+  readonly signIn: SignInOffer | undefined;
   /** Waits for the credentials file to hold the latest token, and closes the sandbox. */
   readonly onClose: () => Promise<void>;
-  /** The sign-in page offered when a call finds no sign-in (stdio only; none with --sandbox or CLERK_CLIENT_TOKEN). */
-  readonly signIn: SignInOffer | undefined;
 }
 
 /**
@@ -69,12 +69,12 @@ export async function servingClerk({ cli, settings }: Omit<ServeOptions, 'capabi
     await writesSettled();
     await closeSandbox();
   };
-  return { clerk, onClose, signIn };
+  return { clerk, signIn, onClose };
 }
 
 /** The MCP server on stdio, with the MCP SDK: loaded by cli/main.ts once the settings are checked. */
 export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
-  const { clerk, onClose, signIn } = await servingClerk({ cli, settings });
+  const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
   // Once stopping, nothing more is sent to Clerk: calls still waiting are answered that nothing was sent.
   await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm, signIn }), { onStop: () => clerk.stop(), onClose });
 }
