@@ -9,17 +9,20 @@ import * as esbuild from 'esbuild';
 
 const CAPABILITY = 'src/engine/clerk-frontend-api-invitations.yaml';
 const AJV_VALIDATOR_FILE = 'validators-ajv.cjs';
+// Hosted mode's: the same tools through the Backend API.
+const BACKEND_CAPABILITY = 'src/engine/clerk-backend-api-invitations.yaml';
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' };
 
 // Runs the server's own loader on the bundled YAML, so that the build fails where the server would.
-async function precompileCapability() {
+async function precompileCapabilities() {
   const cache = 'node_modules/.cache/clerk-invitations-mcp';
   mkdirSync(cache, { recursive: true });
   const loader = `${cache}/load.mjs`;
   await esbuild.build({ ...common, entryPoints: ['src/engine/load.ts'], outfile: loader, packages: 'external' });
   const { loadCapability } = await import(pathToFileURL(loader).href);
   // The file name alone: the build machine's paths have no place in the bin.
-  return { ...loadCapability(CAPABILITY), file: basename(CAPABILITY) };
+  const load = (file) => ({ ...loadCapability(file), file: basename(file) });
+  return { frontend: load(CAPABILITY), backend: load(BACKEND_CAPABILITY) };
 }
 
 // Code the libraries import that this server never runs, replaced in the bundle by stubs, each for
@@ -48,7 +51,7 @@ const stubs = {
 };
 
 rmSync('dist', { recursive: true, force: true });
-const capability = await precompileCapability();
+const capabilities = await precompileCapabilities();
 const result = await esbuild.build({
   ...common,
   entryPoints: ['src/index.ts'],
@@ -69,7 +72,10 @@ const result = await esbuild.build({
   alias: { yaml: './node_modules/yaml/browser/index.js', 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // The SDK's validator is loaded with require() on first use (an elicitation answer), so it is a
   // CommonJS file of its own, named here for src/mcp/json-schema-validator.ts.
-  define: { PRECOMPILED_CAPABILITY: JSON.stringify(capability), AJV_VALIDATOR_MODULE: JSON.stringify(`./${AJV_VALIDATOR_FILE}`) },
+  define: {
+    PRECOMPILED_CAPABILITY: JSON.stringify(capabilities.frontend),
+    PRECOMPILED_BACKEND_CAPABILITY: JSON.stringify(capabilities.backend),
+    AJV_VALIDATOR_MODULE: JSON.stringify(`./${AJV_VALIDATOR_FILE}`) },
   plugins: [stubs],
   metafile: true,
 });

@@ -2,16 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { HELP, parseCli } from '../src/cli/arguments.js';
 
 describe('the command line', () => {
-  it('runs the server without a command, and knows login, whoami, logout and sandbox', () => {
+  it('runs the server without a command, and knows serve, login, whoami, logout and sandbox', () => {
     expect(parseCli([], {}).command).toBe('serve');
+    expect(parseCli(['serve'], {}).command).toBe('serve');
+    expect(parseCli(['serve', '--http', '--port', '8080', '--host', '0.0.0.0', '--allowed-hosts', 'a.example,b.example'], {})).toMatchObject({ http: true, port: 8080, host: '0.0.0.0', allowedHosts: ['a.example', 'b.example'] });
+    expect(parseCli(['serve', '--http'], { CLERK_MCP_ALLOWED_HOSTS: 'c.example' }).allowedHosts).toEqual(['c.example']);
     for (const command of ['login', 'whoami', 'logout', 'sandbox'] as const) expect(parseCli([command], {}).command).toBe(command);
   });
 
   it('refuses an unknown command, a second argument, and flags given to the wrong command', () => {
-    expect(() => parseCli(['signin'], {})).toThrow("Unknown command 'signin': expected one of login, whoami, logout, sandbox, install, uninstall, validate. See --help.");
+    expect(() => parseCli(['signin'], {})).toThrow("Unknown command 'signin': expected one of serve, login, whoami, logout, sandbox, install, uninstall, validate. See --help.");
     expect(() => parseCli(['login', 'now'], {})).toThrow("Unexpected argument 'now'.");
     expect(() => parseCli(['whoami', '--ticket', 't'], {})).toThrow('--ticket goes with the login command.');
-    expect(() => parseCli(['--port', '1'], {})).toThrow('--port goes with the sandbox command.');
+    expect(() => parseCli(['--port', '1'], {})).toThrow('--port goes with the sandbox command or the server over HTTP (--http).');
+    expect(() => parseCli(['serve', '--host', '0.0.0.0'], {})).toThrow('--host goes with the server over HTTP (--http).');
+    expect(() => parseCli(['--allowed-hosts', 'a.example'], {})).toThrow('--allowed-hosts goes with the server over HTTP (--http).');
+    expect(() => parseCli(['login', '--http'], {})).toThrow('--http goes with the server (no command).');
     expect(() => parseCli(['login', '--read-only'], {})).toThrow('--read-only goes with the server (no command).');
     expect(() => parseCli(['login', '--sandbox'], {})).toThrow(/run `.+ sandbox` in another terminal/);
     expect(() => parseCli(['login', '--ticket', '  '], {})).toThrow('--ticket needs a value.');

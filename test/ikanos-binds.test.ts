@@ -64,4 +64,12 @@ describe('binds', () => {
     expect(run.stderr).toMatch(/needs a value for DOCKYARD_API_KEY \(key "dockyard-api-key" of .*secrets\.yaml\)/);
     for (const value of Object.values(rest)) expect(run.stderr).not.toContain(value);
   });
+
+  it('a capability that is not Clerk is refused with --sandbox and --http, before anything is served', async () => {
+    const file = tutorialCopy('http://127.0.0.1:9');
+    const [sandbox, http] = await Promise.all([runCli(['--sandbox', '--capability', file], baseEnv), runCli(['serve', '--http', '--capability', file], baseEnv)]);
+    expect([sandbox.code, http.code]).toEqual([2, 2]);
+    expect(sandbox.stderr).toContain("--sandbox simulates Clerk's Frontend API");
+    expect(http.stderr).toContain('--http serves Clerk capabilities only, so far');
+  });
 });

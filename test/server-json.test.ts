@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { Ajv, addFormats } from '@modelcontextprotocol/server/validators/ajv';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../src/clerk/settings.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../src/mcp/http/options.js';
+import { DEFAULT_BACKEND_API_URL } from '../src/clerk/backend/settings.js';
+import { DEFAULT_TOKEN_CACHE_MS } from '../src/clerk/backend/token-verifier.js';
+import { PAGE_TIMEOUT_MS } from '../src/cli/web-login/timeout.js';
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS } from '../src/sandbox/oauth/state.js';
 
 // server.json: this server's entry for the official MCP Registry, checked against the registry's own
 // JSON Schema (a copy in schemas/, with its source in schemas/README.md: no network here).
@@ -68,13 +73,19 @@ describe('server.json (the MCP Registry entry)', () => {
   it('lists every CLERK_ variable the server reads, the secrets marked secret, with the defaults the server uses', () => {
     const variables = server.packages[0]?.environmentVariables ?? [];
     expect(variables.map((v) => v.name).sort()).toEqual(variablesRead());
-    expect(variables.filter((v) => v.isSecret).map((v) => v.name).sort()).toEqual(['CLERK_CLIENT_TOKEN', 'CLERK_SIGN_IN_TICKET']);
+    expect(variables.filter((v) => v.isSecret).map((v) => v.name).sort()).toEqual(['CLERK_CLIENT_TOKEN', 'CLERK_MCP_HTTP_TOKEN', 'CLERK_SECRET_KEY', 'CLERK_SIGN_IN_TICKET']);
     const defaults = Object.fromEntries(variables.filter((v) => v.default !== undefined).map((v) => [v.name, v.default]));
     expect(defaults).toMatchObject({
       CLERK_API_VERSION: DEFAULT_API_VERSION,
       CLERK_TIMEOUT_MS: String(DEFAULT_TIMEOUT_MS),
       CLERK_MAX_RESPONSE_BYTES: String(DEFAULT_MAX_RESPONSE_BYTES),
       CLERK_MAX_CONCURRENCY: String(DEFAULT_MAX_CONCURRENCY),
+      CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS: String(DEFAULT_REQUEST_TIMEOUT_MS),
+      CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS: String(DEFAULT_SHUTDOWN_GRACE_MS),
+      CLERK_MCP_TOKEN_CACHE_MS: String(DEFAULT_TOKEN_CACHE_MS),
+      CLERK_BACKEND_API_URL: DEFAULT_BACKEND_API_URL,
+      CLERK_LOGIN_PAGE_TIMEOUT_MS: String(PAGE_TIMEOUT_MS),
+      CLERK_SANDBOX_ACCESS_TOKEN_TTL_SECONDS: String(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
     });
   });
 });

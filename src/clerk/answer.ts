@@ -1,7 +1,7 @@
 import type { HTTPError } from 'ky';
 import { isRecord } from '../json.js';
 import { ClerkApiError, ClerkRequestError, type ClerkErrorItem } from './errors.js';
-import { BodyTimeout, discard, type Call, type ClerkRequest, type HttpContext } from './http.js';
+import { BodyTimeout, discard, FRONTEND_API, type Call, type ClerkRequest, type HttpContext } from './http.js';
 import { requestError } from './http-errors.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from './settings.js';
 
@@ -50,7 +50,7 @@ export async function readBody(context: HttpContext, call: Call, response: Respo
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
-export function parseJson(call: Call, response: Response, text: string): unknown {
+export function parseJson(call: Call, response: Response, text: string, urlSetting = FRONTEND_API.urlSetting): unknown {
   const { label } = call;
   try {
     return JSON.parse(text) as unknown;
@@ -59,7 +59,7 @@ export function parseJson(call: Call, response: Response, text: string): unknown
     throw new ClerkRequestError(
       label,
       'not-json',
-      `Clerk answered ${response.status} to ${label.method} ${label.path} with ${type}, not JSON (${Buffer.byteLength(text)} bytes): a proxy or gateway may be answering instead of Clerk; check CLERK_FRONTEND_API_URL.`,
+      `Clerk answered ${response.status} to ${label.method} ${label.path} with ${type}, not JSON (${Buffer.byteLength(text)} bytes): a proxy or gateway may be answering instead of Clerk; check ${urlSetting}.`,
       label.method !== 'GET' && response.ok,
       { cause: error },
     );
@@ -72,7 +72,7 @@ export async function apiError(context: HttpContext, call: Call, response: Respo
   let body: unknown;
   let unread = '';
   try {
-    body = parseJson(call, response, await readBody(context, call, response));
+    body = parseJson(call, response, await readBody(context, call, response), context.upstream?.urlSetting);
   } catch (error) {
     // An error page too large or too slow to read says no more than its status.
     if (error instanceof ClerkRequestError && error.kind !== 'not-json') unread = ` It could not be read: ${error.message}`;

@@ -36,13 +36,13 @@ export function clerkExecutor(clerk: ClerkClient): ToolExecutor {
 }
 
 /**
- * Applies the operation's output mapping to the envelope (`$.response`, and an Ikanos file's field
- * mappings), and gives every list one shape: Clerk answers lists as a bare array or as
- * `{ data, total_count }`, depending on the endpoint.
+ * Applies the operation's output mapping to the answer (the Frontend API's envelope, a Backend API
+ * body; an Ikanos file's field mappings too), and gives every list one shape: Clerk answers lists
+ * as a bare array or as `{ data, total_count }`, depending on the endpoint.
  */
-export function shapeOutput(op: OperationSpec, envelope: { response: unknown }): Record<string, unknown> {
+export function shapeOutput(op: OperationSpec, answer: unknown): Record<string, unknown> {
   try {
-    return shapeAnswer(op.output, envelope);
+    return shapeAnswer(op.output, answer);
   } catch (error) {
     if (!(error instanceof UnexpectedShape)) throw error;
     throw new ClerkRequestError({ method: op.method, path: op.path }, 'no-payload', `Clerk's answer has an unexpected shape: ${error.message}.`, false);

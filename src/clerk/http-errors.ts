@@ -1,6 +1,6 @@
 import type { HTTPError } from 'ky';
 import { ClerkRequestError } from './errors.js';
-import { BodyTimeout, discard, isKyTimeout, type Call, type HttpContext } from './http.js';
+import { BodyTimeout, discard, FRONTEND_API, isKyTimeout, type Call, type HttpContext } from './http.js';
 import { BodyDecodingError, MAX_REDIRECTS } from './node-fetch.js';
 import { callDeadlineMs } from './settings.js';
 
@@ -13,6 +13,7 @@ import { callDeadlineMs } from './settings.js';
 export function redirectError(context: HttpContext, call: Call, response: Response, cause: HTTPError): ClerkRequestError {
   const { label } = call;
   const { status } = response;
+  const upstream = context.upstream ?? FRONTEND_API;
   discard(response);
   const from = new URL(response.url || context.settings.baseUrl);
   const location = response.headers.get('location');
@@ -21,14 +22,14 @@ export function redirectError(context: HttpContext, call: Call, response: Respon
   // Only the origin: the rest of a Location may carry anything, a token included.
   if (!target) where = 'without a usable Location';
   else if (target.origin === from.origin) where = `more than ${MAX_REDIRECTS} times within ${from.origin}`;
-  else where = `to another origin, ${target.origin}. It was not followed: the client token is never sent to another origin, and nothing was sent there`;
+  else where = `to another origin, ${target.origin}. It was not followed: ${upstream.credential} is never sent to another origin, and nothing was sent there`;
   // 303 (See Other) says the request was carried out and points at its result; the others ask for the request itself to be sent elsewhere.
   const applied = label.method !== 'GET' && status === 303;
   const notDone = label.method === 'GET' || applied ? '' : ` A ${status} redirect means the ${label.method} was not carried out at ${from.origin}.`;
   return new ClerkRequestError(
     label,
     'redirect',
-    `${from.origin} answered ${label.method} ${label.path} with a redirect (${status}) ${where}.${notDone} If Clerk's Frontend API has moved (a proxy or custom domain), set CLERK_FRONTEND_API_URL to its new address.`,
+    `${from.origin} answered ${label.method} ${label.path} with a redirect (${status}) ${where}.${notDone} If ${upstream.name} has moved (a proxy or custom domain), set ${upstream.urlSetting} to its new address.`,
     applied,
     { cause },
   );
@@ -53,13 +54,14 @@ export function requestError(context: HttpContext, call: Call, error: unknown, b
     return new ClerkRequestError(label, 'timeout', `${what} within ${context.settings.timeoutMs} ms (CLERK_TIMEOUT_MS) to ${where}.`, maybeApplied, options);
   }
   const host = new URL(context.settings.baseUrl).host;
+  const upstream = context.upstream ?? FRONTEND_API;
   const malformed = malformedAnswer(error);
   if (malformed) {
-    return new ClerkRequestError(label, 'malformed', `the answer from ${host} to ${where} was malformed (${malformed}): something other than Clerk's Frontend API may be answering there; check CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, options);
+    return new ClerkRequestError(label, 'malformed', `the answer from ${host} to ${where} was malformed (${malformed}): something other than ${upstream.name} may be answering there; check ${upstream.check}.`, maybeApplied, options);
   }
   const why = code ?? rootCause(error);
   if (body) return new ClerkRequestError(label, 'network', `the connection to Clerk at ${host} broke while its answer to ${where} was being read${why ? ` (${why})` : ''}.`, maybeApplied, options);
-  return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY.`, maybeApplied, options);
+  return new ClerkRequestError(label, 'network', `could not reach Clerk at ${host} for ${where}${why ? ` (${why})` : ''}: check the network and ${upstream.check}.`, maybeApplied, options);
 }
 
 // Connection failures that prove nothing was sent.

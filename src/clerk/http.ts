@@ -32,10 +32,31 @@ export interface ClerkPayload {
   readonly response: unknown;
 }
 
+/** Which of Clerk's APIs a client talks to, as its error messages name it and the settings to check. */
+export interface Upstream {
+  /** e.g. "Clerk's Frontend API". */
+  readonly name: string;
+  /** The setting that says where it is, e.g. CLERK_FRONTEND_API_URL. */
+  readonly urlSetting: string;
+  /** The settings to check when it cannot be reached. */
+  readonly check: string;
+  /** The credential sent with each request, e.g. "the client token". */
+  readonly credential: string;
+}
+
+export const FRONTEND_API: Upstream = {
+  name: "Clerk's Frontend API",
+  urlSetting: 'CLERK_FRONTEND_API_URL',
+  check: 'CLERK_FRONTEND_API_URL / CLERK_PUBLISHABLE_KEY',
+  credential: 'the client token',
+};
+
 /** What the HTTP parts need of the client: its settings and its redactor. */
 export interface HttpContext {
   readonly settings: ClerkSettings;
   redact(text: string): string;
+  /** Which API answers (default FRONTEND_API). */
+  readonly upstream?: Upstream;
 }
 
 export type Ky = typeof import('ky');

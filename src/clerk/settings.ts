@@ -60,7 +60,7 @@ function resolveBaseUrl(env: Env): string {
   const key = value(env, 'CLERK_PUBLISHABLE_KEY');
   const fromKey = key ? `https://${parsePublishableKey(key).frontendApi}` : undefined;
   const explicit = value(env, 'CLERK_FRONTEND_API_URL');
-  if (explicit) return parseBaseUrl(explicit);
+  if (explicit) return parseApiUrl(explicit, 'CLERK_FRONTEND_API_URL', 'https://clerk.example.com or https://example.com/__clerk');
   if (fromKey) return fromKey;
   throw new ConfigError(
     'No Clerk instance configured: set CLERK_PUBLISHABLE_KEY (pk_test_… or pk_live_…, from the Clerk Dashboard) ' +
@@ -68,26 +68,27 @@ function resolveBaseUrl(env: Env): string {
   );
 }
 
-function parseBaseUrl(raw: string): string {
+/** A Clerk API's URL from `variable`, without a trailing slash; throws a ConfigError naming the variable. */
+export function parseApiUrl(raw: string, variable: string, example: string): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('CLERK_FRONTEND_API_URL is not a URL: expected e.g. https://clerk.example.com or https://example.com/__clerk');
+    throw new ConfigError(`${variable} is not a URL: expected e.g. ${example}`);
   }
-  // The client token travels in every request: plain http only where it cannot leave the machine.
+  // A token or key travels in every request: plain http only where it cannot leave the machine.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new ConfigError(`CLERK_FRONTEND_API_URL must use https (http only for localhost, 127.0.0.1 or [::1]), not ${url.protocol}//${url.hostname}`);
+    throw new ConfigError(`${variable} must use https (http only for localhost, 127.0.0.1 or [::1]), not ${url.protocol}//${url.hostname}`);
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new ConfigError('CLERK_FRONTEND_API_URL must not carry credentials, a query or a fragment');
+    throw new ConfigError(`${variable} must not carry credentials, a query or a fragment`);
   }
   return url.href.replace(/\/+$/, '');
 }
 
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
-function resolveApiVersion(env: Env): string {
+export function resolveApiVersion(env: Env): string {
   const version = value(env, 'CLERK_API_VERSION') ?? DEFAULT_API_VERSION;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) {
     throw new ConfigError(`CLERK_API_VERSION must be a date like ${DEFAULT_API_VERSION}`);
@@ -95,7 +96,8 @@ function resolveApiVersion(env: Env): string {
   return version;
 }
 
-function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number, unit: string): number {
+/** A whole number from `env[name]` within [min, max], or `fallback` when unset; a ConfigError naming the variable otherwise. */
+export function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number, unit: string): number {
   const raw = value(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);

@@ -8,7 +8,8 @@ import type { Env } from '../env.js';
 
 /** What to run: the MCP server (no command), or one of the terminal commands. */
 export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox' | 'install' | 'uninstall' | 'validate';
-const COMMANDS: readonly Command[] = ['login', 'whoami', 'logout', 'sandbox', 'install', 'uninstall', 'validate'];
+// `serve` may be named (`serve --http` reads better) or left out, as MCP clients' configs do.
+const COMMANDS: readonly Command[] = ['serve', 'login', 'whoami', 'logout', 'sandbox', 'install', 'uninstall', 'validate'];
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -23,10 +24,20 @@ export interface CliOptions {
   readonly identifier: string | undefined;
   /** `login --web`: the sign-in asked on a page in the browser. */
   readonly web: boolean;
-  /** `sandbox --port`. */
+  /** `sandbox --port`, `--http --port`. */
   readonly port: number | undefined;
   /** `validate FILE`: the capability file to check. */
   readonly file: string | undefined;
+  /** `--http`: serve MCP over Streamable HTTP instead of stdio. */
+  readonly http: boolean;
+  /** `--http --host`: the address to listen on. */
+  readonly host: string | undefined;
+  /** `--http --allowed-hosts` (or CLERK_MCP_ALLOWED_HOSTS): Host names taken besides loopback's. */
+  readonly allowedHosts: readonly string[] | undefined;
+  /** `--http --hosted`: many users, each with an OAuth access token, through the Backend API. */
+  readonly hosted: boolean;
+  /** `--hosted --public-url` (or CLERK_MCP_PUBLIC_URL): the URL clients reach the server by. */
+  readonly publicUrl: string | undefined;
   /** The environment with the flags that stand for variables applied (--publishable-key, --frontend-api-url). */
   readonly env: Env;
   /** Serve only the tools that change nothing. */
@@ -53,7 +64,9 @@ export interface InstallOptions {
 const INSTALL_PASSES = ['tools', 'read-only', 'sandbox'];
 
 // Flags that only make sense with one command.
-const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', port: 'sandbox', tools: 'serve', capability: 'serve' };
+const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', tools: 'serve', capability: 'serve', http: 'serve' };
+// Flags of the server over HTTP only.
+const ONLY_WITH_HTTP = ['host', 'allowed-hosts'] as const;
 
 /** Parses the command line; throws a UsageError for unknown commands or flags and misplaced ones. */
 export function parseCli(argv: readonly string[], env: Env): CliOptions {
@@ -72,6 +85,11 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         identifier: { type: 'string' },
         web: { type: 'boolean', default: false },
         port: { type: 'string' },
+        http: { type: 'boolean' },
+        host: { type: 'string' },
+        'allowed-hosts': { type: 'string', multiple: true },
+        hosted: { type: 'boolean' },
+        'public-url': { type: 'string' },
         'read-only': { type: 'boolean', default: false },
         tools: { type: 'string', multiple: true },
         'no-confirm': { type: 'boolean', default: false },
@@ -100,6 +118,17 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
   }
   if (values.web && command !== 'login') throw new UsageError('--web goes with the login command. See --help.');
   if (values.web && values.ticket !== undefined) throw new UsageError('--web and --ticket are two ways to sign in: choose one. See --help.');
+  if (values.port !== undefined && command !== 'sandbox' && !(command === 'serve' && values.http)) throw new UsageError('--port goes with the sandbox command or the server over HTTP (--http). See --help.');
+  for (const flag of ONLY_WITH_HTTP) {
+    if (values[flag] !== undefined && !(command === 'serve' && values.http)) throw new UsageError(`--${flag} goes with the server over HTTP (--http). See --help.`);
+  }
+  if (values.hosted && !(command === 'serve' && values.http)) {
+    throw new UsageError('--hosted serves many users over HTTP, each with their own OAuth access token: add --http (as in `serve --http --hosted`). Over stdio the server acts as one signed-in user. See --help.');
+  }
+  if (values['public-url'] !== undefined && !values.hosted) throw new UsageError('--public-url goes with the hosted server (--http --hosted). See --help.');
+  if (values.hosted && (values.capability ?? env.CLERK_CAPABILITY_FILE?.trim())) {
+    throw new UsageError('--hosted serves the bundled Backend API capability (src/engine/clerk-backend-api-invitations.yaml): remove --capability (or CLERK_CAPABILITY_FILE). See --help.');
+  }
   for (const flag of ['read-only', 'no-confirm'] as const) {
     if (installing && INSTALL_PASSES.includes(flag)) continue;
     if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
@@ -124,6 +153,15 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     web: values.web,
     port: values.port === undefined ? undefined : parsePort(values.port),
     file: name === 'validate' ? positionals[1]?.trim() : undefined,
+    http: values.http === true,
+    host: values.host === undefined ? undefined : nonEmpty('--host', values.host),
+    allowedHosts: values['allowed-hosts']
+      ? splitNames(values['allowed-hosts'])
+      : command === 'serve' && values.http && env.CLERK_MCP_ALLOWED_HOSTS?.trim()
+        ? splitNames([env.CLERK_MCP_ALLOWED_HOSTS])
+        : undefined,
+    hosted: values.hosted === true,
+    publicUrl: values.hosted ? (values['public-url'] === undefined ? env.CLERK_MCP_PUBLIC_URL?.trim() || undefined : nonEmpty('--public-url', values['public-url'])) : undefined,
     env: {
       ...env,
       ...(values['publishable-key'] !== undefined ? { CLERK_PUBLISHABLE_KEY: values['publishable-key'] } : {}),
@@ -195,6 +233,9 @@ function envSwitch(env: Readonly<Record<string, string | undefined>>, name: stri
 const USAGE: readonly (readonly [string, string])[] = [
   ['[--sandbox] [--capability <file>]', 'the MCP server'],
   ['  [--read-only] [--tools <names>] [--no-confirm]', ''],
+  ['serve --http [--port <n>] [--host <address>]', 'the MCP server over HTTP'],
+  ['  [--allowed-hosts <names>] [the server\'s flags]', ''],
+  ['serve --http --hosted [--public-url <url>]', 'the MCP server for a team (OAuth)'],
   ['login [--identifier <email>]', 'sign in, in a terminal'],
   ['login --web [--identifier <email>]', 'sign in on a page in the browser'],
   ['login --ticket <sign-in token>', 'sign in without prompts'],
@@ -220,7 +261,8 @@ function usage(name: string): string {
 
 /** --help, naming the commands as this process was started (`node dist/index.js login` from a checkout). */
 export const helpText = (name: string = commandName()): string => `clerk-invitations-mcp ${VERSION}
-An MCP server (stdio) for Clerk organization invitations, through Clerk's Frontend API.
+An MCP server (stdio, or Streamable HTTP with --http) for Clerk organization invitations,
+through Clerk's Frontend API.
 MCP clients start it as a subprocess; it speaks MCP on stdin/stdout and logs to stderr.
 
 Usage:
@@ -271,6 +313,25 @@ Flags:
                             default, when the client supports elicitation, those tools first
                             ask, and send nothing unless the user confirms. Same as
                             CLERK_CONFIRM=0.
+  --http                    Serve MCP over Streamable HTTP at http://<host>:<port>/mcp instead
+                            of stdio, signed in as over stdio. Every request must carry
+                            "Authorization: Bearer <secret>": CLERK_MCP_HTTP_TOKEN, or a secret
+                            generated at start and printed once on stderr. GET /healthz answers
+                            without it.
+  --port <n>                With --http: the port (default 0: any free port, printed).
+  --host <address>          With --http: the address to listen on (default 127.0.0.1).
+  --allowed-hosts <names>   With --http: the Host names clients use, comma-separated; needed
+                            when --host is not loopback. Requests with another Host, or from a
+                            web page of another origin, get 403. Same as CLERK_MCP_ALLOWED_HOSTS.
+  --hosted                  With --http: serve a whole team. Each request carries a user's
+                            OAuth access token from the Clerk instance (its Frontend API is
+                            the authorization server) and the tools act as that user through
+                            the Backend API, after checking they may manage the organization's
+                            members. Needs CLERK_SECRET_KEY and CLERK_PUBLISHABLE_KEY; with
+                            --sandbox, the sandbox plays both. See README, "Hosted".
+  --public-url <url>        With --hosted: the URL clients reach the server by (https; e.g.
+                            https://mcp.example.com), needed unless it listens on loopback.
+                            OAuth tokens are issued for <url>/mcp. Same as CLERK_MCP_PUBLIC_URL.
   --publishable-key <pk>    As CLERK_PUBLISHABLE_KEY.
   --frontend-api-url <url>  As CLERK_FRONTEND_API_URL.
   --ticket <token>          login: the sign-in token to exchange; - reads it from stdin (which
@@ -312,6 +373,23 @@ Environment:
   CLERK_READ_ONLY         1 to serve only the read-only tools (as --read-only).
   CLERK_TOOLS             As --tools, e.g. getOrganizationInvitations,createOrganizationInvitations.
   CLERK_CONFIRM           0 to turn confirmations off (as --no-confirm); default 1.
+  CLERK_MCP_HTTP_TOKEN    With --http: the bearer secret requests must carry (32+ characters).
+  CLERK_MCP_ALLOWED_HOSTS As --allowed-hosts.
+  CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS
+                          With --http: time a client has to send a whole request (headers and
+                          body), default 30000; a slower one gets 408.
+  CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS
+                          With --http: how long calls in flight may finish after SIGTERM or
+                          SIGINT (new requests get 503), default 10000.
+  CLERK_SECRET_KEY        With --hosted: the instance's secret key (sk_live_…/sk_test_…).
+  CLERK_BACKEND_API_URL   With --hosted: the Backend API, default https://api.clerk.com.
+  CLERK_MCP_PUBLIC_URL    As --public-url.
+  CLERK_MCP_ALLOWED_CLIENT_IDS
+                          With --hosted: accept only tokens issued to these OAuth
+                          applications (client ids, comma-separated); default any.
+  CLERK_MCP_TOKEN_CACHE_MS
+                          With --hosted: how long a token's verification is reused, default
+                          5000 (never past the token's expiry); 0 verifies every request.
   XDG_CONFIG_HOME         The credentials file is $XDG_CONFIG_HOME/clerk-invitations-mcp/
                           credentials.json (default ~/.config/…); mode 0600, one entry per host.
 

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { bundledCapability } from '../engine/bundled.js';
+import { bundledBackendCapability, bundledCapability } from '../engine/bundled.js';
 import { helpText, parseCli, type CliOptions } from './arguments.js';
 import { nameCommandsAbsolutely, nameCommandsFor } from '../invocation.js';
 import { settingsFromEnv } from '../clerk/settings.js';
@@ -50,6 +50,10 @@ async function serve(cli: CliOptions): Promise<void> {
   // V8 reads as it goes, so setting it now works) at a small cost in speed. BENCHMARKS.md.
   setFlagsFromString('--optimize-for-size');
   const { env } = cli;
+  if (cli.hosted) {
+    const capability = selectOperations(await bundledBackendCapability(), cli);
+    return (await import('./serve-hosted.js')).serveHosted(cli, capability);
+  }
   // A broken capability file, a tool selection that does not fit it, or a wrong setting stops the
   // server before it answers anything. The YAML parser is loaded only for a file given on the
   // command line: the bundled capability comes precompiled.
@@ -60,13 +64,17 @@ async function serve(cli: CliOptions): Promise<void> {
   }
   // A capability that is not Clerk's Frontend API is served as plain HTTP: no Clerk settings.
   if (capability.profile === 'http') {
-    if (cli.sandbox) throw new UsageError(`--sandbox simulates Clerk's Frontend API; ${capability.file} calls another API (${(capability.services ?? []).map((s) => s.namespace).join(', ')}).`);
+    const apis = (capability.services ?? []).map((s) => s.namespace).join(', ');
+    if (cli.sandbox) throw new UsageError(`--sandbox simulates Clerk's Frontend API; ${capability.file} calls another API (${apis}).`);
+    // Fail closed rather than serve stdio when HTTP was asked for.
+    if (cli.http) throw new UsageError(`--http serves Clerk capabilities only, so far; ${capability.file} calls another API (${apis}): serve it over stdio (without --http).`);
     return (await import('./serve-rest.js')).serveRest(capability, env, cli.confirm);
   }
   // With --sandbox, the URL and token come from the simulator; the other settings are checked now all the same.
   const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);
   // So that `… login` in a tool's answer signs in to this server's instance when pasted in a terminal.
   if (settings) nameCommandsFor(settings.baseUrl);
+  if (cli.http) return (await import('./serve-http.js')).serveLocalHttp({ cli, capability, settings });
   const { serve: serveMcp } = await import('./serve.js');
   await serveMcp({ cli, capability, settings });
 }

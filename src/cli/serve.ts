@@ -28,8 +28,20 @@ export function createClerkServer({ clerk, ...options }: Omit<ServerOptions, 'ex
   return createServer({ ...options, executor: clerkExecutor(clerk), instructions: serverInstructions(options.capability.operations) });
 }
 
-/** The MCP server on stdio, with the MCP SDK: loaded by cli/main.ts once the settings are checked. */
-export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
+/** The Clerk client the server acts through, with what to run once it has stopped. */
+export interface ServingClerk {
+  readonly clerk: ClerkClient;
+  /** The `login --web` page offered when a tool is called with no usable sign-in (not with CLERK_CLIENT_TOKEN or the sandbox). */
+  readonly signIn: SignInOffer | undefined;
+  /** Waits for the credentials file to hold the latest token, and closes the sandbox. */
+  readonly onClose: () => Promise<void>;
+}
+
+/**
+ * The sign-in the server acts with, the same over stdio and HTTP: the sandbox's with --sandbox,
+ * otherwise CLERK_CLIENT_TOKEN, a ticket (CLERK_SIGN_IN_TICKET) or the stored credentials.
+ */
+export async function servingClerk({ cli, settings }: Omit<ServeOptions, 'capability'>): Promise<ServingClerk> {
   const { env } = cli;
   let closeSandbox = async (): Promise<void> => undefined;
   // Rotated tokens are written back in the background: the file must hold the latest at exit.
@@ -53,11 +65,17 @@ export async function serve({ cli, capability, settings }: ServeOptions): Promis
     if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`${command('login')}\` (or set CLERK_CLIENT_TOKEN).`);
   }
   logUnhandledRejections(clerk);
-  // Once stopping, nothing more is sent to Clerk: calls still waiting are answered that nothing was sent.
   const onClose = async (): Promise<void> => {
     await writesSettled();
     await closeSandbox();
   };
+  return { clerk, signIn, onClose };
+}
+
+/** The MCP server on stdio, with the MCP SDK: loaded by cli/main.ts once the settings are checked. */
+export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
+  const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
+  // Once stopping, nothing more is sent to Clerk: calls still waiting are answered that nothing was sent.
   await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm, signIn }), { onStop: () => clerk.stop(), onClose });
 }
 

@@ -9,6 +9,9 @@ import { capabilityDocumentSchema, type Capability, type OperationSpec, type Out
 /** The capability this server ships: refined from the Naftiko seed with Clerk's official spec. */
 export const BUNDLED_CAPABILITY = fileURLToPath(new URL('./clerk-frontend-api-invitations.yaml', import.meta.url));
 
+/** The same tools through Clerk's Backend API, for hosted mode (acting as an OAuth token's user). */
+export const BACKEND_API_CAPABILITY = fileURLToPath(new URL('./clerk-backend-api-invitations.yaml', import.meta.url));
+
 /** Reads, parses and validates a capability file; throws a CapabilityError naming the file and the place. */
 export function loadCapability(file: string = BUNDLED_CAPABILITY): Capability {
   let text: string;

@@ -29,22 +29,42 @@ const STATE_KEY = randomBytes(32);
 // Questions whose yes was acted on, with when their state expires (then it is refused anyway).
 const ANSWERED = new Map<string, number>();
 
-/** Signs and checks confirmation states (HMAC-SHA256, valid for `timeoutMs`, at least 1 s), and remembers the yeses acted on. */
+/** Where confirmation states are signed, and to whom a state is bound. */
+export interface ConfirmationStatesOptions {
+  /**
+   * The HMAC key (at least 32 bytes). Default: one random key per process. Replicas that may see
+   * each other's questions answered need the same key.
+   */
+  readonly key?: Uint8Array | string;
+  /**
+   * Who a question belongs to: a state minted for one caller is refused when another sends it
+   * back. Default: the authenticated client's id over HTTP (nothing on stdio, one client per process).
+   */
+  readonly bind?: (ctx: ServerContext) => string;
+}
+
+const byClient = (ctx: ServerContext): string => ctx.http?.authInfo?.clientId ?? '';
+
+/**
+ * Signs and checks confirmation states (HMAC-SHA256, valid for `timeoutMs`, at least 1 s), and
+ * remembers the yeses acted on. One per process (not per server instance): over HTTP each request
+ * has its own server, and the yes comes back in a later request.
+ */
 export class ConfirmationStates {
   readonly #codec: RequestStateCodec<ConfirmationState>;
   readonly #ttlMs: number;
 
-  constructor(timeoutMs: number) {
+  constructor(timeoutMs: number, { key = STATE_KEY, bind = byClient }: ConfirmationStatesOptions = {}) {
     const ttlSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-    this.#codec = createRequestStateCodec<ConfirmationState>({ key: STATE_KEY, ttlSeconds });
+    this.#codec = createRequestStateCodec<ConfirmationState>({ key, ttlSeconds, bind: (ctx) => `${ctx.mcpReq.method}\0${bind(ctx)}` });
     this.#ttlMs = ttlSeconds * 1000;
   }
 
   /** For `ServerOptions.requestState.verify`: throws unless signed by this process and not expired. */
   readonly verify = (state: string, ctx: ServerContext): Promise<ConfirmationState> => this.#codec.verify(state, ctx);
 
-  mint(call: Omit<ConfirmationState, 'question'>): Promise<string> {
-    return this.#codec.mint({ question: randomBytes(16).toString('base64url'), ...call });
+  mint(call: Omit<ConfirmationState, 'question'>, ctx: ServerContext): Promise<string> {
+    return this.#codec.mint({ question: randomBytes(16).toString('base64url'), ...call }, ctx);
   }
 
   /** Records that the yes to `question` is acted on; false when it already was (a replay). */
@@ -89,7 +109,12 @@ const confirmSchema = (): ElicitRequestFormParams['requestedSchema'] => ({
  */
 export async function confirmStep(server: McpServer, ctx: ServerContext, states: ConfirmationStates, call: PendingCall): Promise<ConfirmStep> {
   const capabilities = clientCapabilities(server, ctx);
-  if (!capabilities) return { kind: 'refused', why: "the client's capabilities are unknown (no successful initialize), so the user could not be asked to confirm" };
+  if (!capabilities) {
+    // Over HTTP a 2025-era client is served statelessly: each request meets a fresh server that
+    // never saw its initialize, and an elicitation's answer would come back to yet another one.
+    if (ctx.http) return { kind: 'refused', why: 'a 2025-era client over HTTP cannot be asked to confirm (each request is served on its own); connect with a client that speaks MCP 2026-07-28, or over stdio' };
+    return { kind: 'refused', why: "the client's capabilities are unknown (no successful initialize), so the user could not be asked to confirm" };
+  }
   if (!canBeAsked(capabilities)) return { kind: 'go' };
   const digest = argumentsDigest(call.args);
   // Verified by the server's requestState hook before this runs: signed here, not expired.
@@ -98,7 +123,7 @@ export async function confirmStep(server: McpServer, ctx: ServerContext, states:
   const state = isSignInState(carried) ? undefined : carried;
   if (state === undefined) {
     const message = await call.question();
-    const requestState = await states.mint({ tool: call.tool, args: digest });
+    const requestState = await states.mint({ tool: call.tool, args: digest }, ctx);
     return { kind: 'ask', result: inputRequired({ inputRequests: { confirm: inputRequired.elicit({ mode: 'form', message, requestedSchema: confirmSchema() }) }, requestState }) };
   }
   if (!isRecord(state) || typeof state.question !== 'string' || state.tool !== call.tool || state.args !== digest) {

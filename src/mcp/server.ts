@@ -16,6 +16,11 @@ export interface ServerOptions extends ConfirmOptions {
   readonly executor: ToolExecutor;
   /** What the server tells agents, for the tools served. */
   readonly instructions: string;
+  /**
+   * Signs and checks confirmations. Default: a new one for this server, enough when one server
+   * serves the whole connection (stdio); a server per request (HTTP) needs one shared by all.
+   */
+  readonly states?: ConfirmationStates;
   /** A sign-in page to send the user to when a tool is called with no usable sign-in (none: the tool's error says how to sign in). */
   readonly signIn?: SignInOffer | undefined;
 }
@@ -26,9 +31,9 @@ export interface ServerOptions extends ConfirmOptions {
  * the user first when the client supports elicitation, unless `confirm` is false. To serve fewer
  * tools, narrow the capability (`selectOperations`).
  */
-export function createServer({ capability, executor, instructions, signIn, ...confirm }: ServerOptions): McpServer {
+export function createServer({ capability, executor, instructions, states: shared, signIn, ...confirm }: ServerOptions): McpServer {
   const timeoutMs = confirm.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
-  const states = new ConfirmationStates(timeoutMs);
+  const states = shared ?? new ConfirmationStates(timeoutMs);
   const server = new McpServer(
     { name: 'clerk-invitations-mcp', title: capability.label, version: VERSION },
     {

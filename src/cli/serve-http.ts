@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
+import { ConfigError } from '../errors.js';
+import { wholeNumber } from '../clerk/settings.js';
+import { log } from '../log.js';
+import { ConfirmationStates } from '../mcp/confirm-step.js';
+import { bearerSecret } from '../mcp/http/bearer-secret.js';
+import { hostNames, isLoopback } from '../mcp/http/hosts.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../mcp/http/options.js';
+import { serveHttp } from '../mcp/http/serve.js';
+import type { CliOptions } from './arguments.js';
+import { createClerkServer, servingClerk, type ServeOptions } from './serve.js';
+
+/** The bearer secret's variable; without it a secret is generated and printed once. */
+export const HTTP_TOKEN_VARIABLE = 'CLERK_MCP_HTTP_TOKEN';
+// A secret set by hand shorter than this is refused: it could be guessed.
+const MIN_SECRET_LENGTH = 32;
+
+/** Where to listen and which Host names to take: fails closed, naming the fix, when that is unclear. */
+export function listenSettings(cli: CliOptions): { host: string; port: number; allowedHosts: string[] | undefined } {
+  const host = cli.host ?? '127.0.0.1';
+  let allowedHosts: string[] | undefined;
+  try {
+    allowedHosts = cli.allowedHosts && hostNames(cli.allowedHosts);
+  } catch (error) {
+    throw new ConfigError(`--allowed-hosts (or CLERK_MCP_ALLOWED_HOSTS): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!isLoopback(host) && !allowedHosts?.length) {
+    throw new ConfigError(
+      `--host ${host} is not a loopback address, so the Host names clients reach this server by must be listed (a check against DNS rebinding): add --allowed-hosts <names>, e.g. --allowed-hosts mcp.example.com, or set CLERK_MCP_ALLOWED_HOSTS`,
+    );
+  }
+  // Loopback names stay allowed with a loopback bind, whatever else is listed.
+  if (allowedHosts && isLoopback(host)) allowedHosts = [...new Set([...allowedHosts, 'localhost', '127.0.0.1', '[::1]'])];
+  return { host, port: cli.port ?? 0, allowedHosts };
+}
+
+/** The secret every request must carry: CLERK_MCP_HTTP_TOKEN, or a new random one (then `generated`). */
+export function localSecret(cli: CliOptions): { secret: string; generated: boolean } {
+  const given = cli.env[HTTP_TOKEN_VARIABLE]?.trim();
+  if (given) {
+    if (given.length < MIN_SECRET_LENGTH || /\s/.test(given)) throw new ConfigError(`${HTTP_TOKEN_VARIABLE} must be at least ${MIN_SECRET_LENGTH} characters without spaces (e.g. from \`openssl rand -base64 32\`), or unset to have one generated`);
+    return { secret: given, generated: false };
+  }
+  return { secret: randomBytes(32).toString('base64url'), generated: true };
+}
+
+/**
+ * `serve --http` in local mode: the stdio server's sign-in (stored credentials, CLERK_CLIENT_TOKEN,
+ * a ticket, or the sandbox), over Streamable HTTP on loopback, each request carrying the bearer
+ * secret. Everything it says goes to stderr; stdout stays unused.
+ */
+export async function serveLocalHttp({ cli, capability, settings }: ServeOptions): Promise<void> {
+  const listen = listenSettings(cli);
+  const { secret, generated } = localSecret(cli);
+  const requestTimeoutMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000, 'milliseconds');
+  const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
+  const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
+  // One signer for every request's server: a question asked in one request is answered in the next.
+  const states = new ConfirmationStates(CONFIRM_TIMEOUT_MS);
+  const server = await serveHttp(
+    {
+      factory: () => createClerkServer({ capability, clerk, confirm: cli.confirm, states, signIn }),
+      authenticate: bearerSecret(secret),
+      host: listen.host,
+      port: listen.port,
+      ...(listen.allowedHosts && { allowedHosts: listen.allowedHosts }),
+      requestTimeoutMs,
+      onerror: (error) => log(`http: ${error.message}`, clerk),
+    },
+    { onStop: () => clerk.stop(), onClose, graceMs },
+  );
+  log(`serving MCP over HTTP at ${server.url} (health: ${server.origin}/healthz)`);
+  // Shown once, here, and nowhere else; a secret from the environment is never shown.
+  if (generated) log(`bearer secret for this run (send "Authorization: Bearer <secret>"; set ${HTTP_TOKEN_VARIABLE} to choose your own): ${secret}`);
+  else log(`requests must carry "Authorization: Bearer <${HTTP_TOKEN_VARIABLE}>"`);
+}
