@@ -8,16 +8,40 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** The capability file cannot be used. The message names the file, the place in it and the problem. */
+/** One thing wrong in a capability file: where (a JSON path, or a line and column) and what. */
+export interface CapabilityProblem {
+  readonly where: string;
+  readonly problem: string;
+}
+
+/**
+ * The capability file cannot be used. The message names the file, the place in it and the problem;
+ * `problems` holds every one found (the message lists them all when there are several).
+ */
 export class CapabilityError extends Error {
   override readonly name = 'CapabilityError';
+  readonly problems: readonly CapabilityProblem[];
   constructor(
     readonly file: string,
     readonly where: string,
     readonly problem: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly more?: readonly CapabilityProblem[] },
   ) {
-    super(`Invalid capability file ${file}${where ? ` at ${where}` : ''}: ${problem}`, options);
+    const problems = [{ where, problem }, ...(options?.more ?? [])];
+    const at = (p: CapabilityProblem): string => (p.where ? ` at ${p.where}` : '');
+    super(
+      problems.length === 1
+        ? `Invalid capability file ${file}${at({ where, problem })}: ${problem}`
+        : `Invalid capability file ${file}: ${problems.length} problems:\n${problems.map((p) => `  -${at(p)}: ${p.problem}`).join('\n')}`,
+      options,
+    );
+    this.problems = problems;
+  }
+
+  /** Every problem of `list` (at least one) as one error. */
+  static of(file: string, list: readonly CapabilityProblem[], options?: ErrorOptions): CapabilityError {
+    const [first, ...more] = list;
+    return new CapabilityError(file, first?.where ?? '', first?.problem ?? 'invalid', { ...options, more });
   }
 }
 

@@ -11,7 +11,7 @@ describe('the command line', () => {
   });
 
   it('refuses an unknown command, a second argument, and flags given to the wrong command', () => {
-    expect(() => parseCli(['signin'], {})).toThrow("Unknown command 'signin': expected one of serve, login, whoami, logout, sandbox. See --help.");
+    expect(() => parseCli(['signin'], {})).toThrow("Unknown command 'signin': expected one of serve, login, whoami, logout, sandbox, install, uninstall, validate. See --help.");
     expect(() => parseCli(['login', 'now'], {})).toThrow("Unexpected argument 'now'.");
     expect(() => parseCli(['whoami', '--ticket', 't'], {})).toThrow('--ticket goes with the login command.');
     expect(() => parseCli(['--port', '1'], {})).toThrow('--port goes with the sandbox command or the server over HTTP (--http).');

@@ -83,6 +83,17 @@ export class ClerkClient {
     this.#pending = pending;
   }
 
+  /**
+   * Whether no request could act as anyone now: no token, none in the credential source (read
+   * again), and none on its way (a ticket being exchanged). False when the source refused: that
+   * refusal names its own fix, which a new sign-in would not bring.
+   */
+  needsSignIn(): boolean {
+    if (this.#pending || this.#session.token) return false;
+    this.#session.reload();
+    return !this.#session.token && this.#session.sourceRefusal === undefined;
+  }
+
   /** Says why there is no client token, for the error every request answers until there is one. */
   setNoTokenReason(reason: string): void {
     this.#noTokenReason = reason;
@@ -136,7 +147,7 @@ export class ClerkClient {
     if (!this.#session.token && !request.anonymous) this.#session.reload();
     if (!this.#session.token && !request.anonymous) {
       // A refused credentials file says its own fix (a chmod, moving it aside): "run login" would be refused in turn.
-      const message = this.#session.sourceRefusal ?? `${this.#noTokenReason ?? 'no Clerk client token'}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or start the server with --sandbox to try the tools.`;
+      const message = this.#session.sourceRefusal ?? `${this.#noTokenReason ?? 'no Clerk client token'}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or sign in in a browser with \`${command('login --web')}\`; or start the server with --sandbox to try the tools.`;
       throw new ClerkRequestError(label, 'no-token', message, false);
     }
     // One signal for the call, aborted by the caller's cancel or by the deadline: cheaper, in a

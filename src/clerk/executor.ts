@@ -1,7 +1,7 @@
 import type { ToolExecutor } from '../engine/executor.js';
 import type { OperationSpec } from '../engine/model.js';
 import { toRequest } from '../engine/request.js';
-import { isRecord } from '../json.js';
+import { shapeAnswer, UnexpectedShape } from '../engine/mapping.js';
 import { listMemberships } from './account.js';
 import type { ClerkClient } from './client.js';
 import { ClerkApiError, ClerkRequestError, describeFailure } from './errors.js';
@@ -35,25 +35,16 @@ export function clerkExecutor(clerk: ClerkClient): ToolExecutor {
   };
 }
 
-/** Applies the operation's output mapping to the answer (the Frontend API's envelope, a Backend API body), and gives every list one shape. */
+/**
+ * Applies the operation's output mapping to the answer (the Frontend API's envelope, a Backend API
+ * body; an Ikanos file's field mappings too), and gives every list one shape: Clerk answers lists
+ * as a bare array or as `{ data, total_count }`, depending on the endpoint.
+ */
 export function shapeOutput(op: OperationSpec, answer: unknown): Record<string, unknown> {
-  const payload = select(answer, op.output.value);
-  const unexpected = (what: string): ClerkRequestError =>
-    new ClerkRequestError({ method: op.method, path: op.path }, 'no-payload', `Clerk's answer has an unexpected shape: ${what}.`, false);
-  if (op.output.type === 'array') {
-    // Clerk answers lists as a bare array or as { data, total_count }, depending on the endpoint.
-    if (Array.isArray(payload)) return { data: payload, total_count: payload.length };
-    if (isRecord(payload) && Array.isArray(payload.data)) {
-      return { data: payload.data, total_count: typeof payload.total_count === 'number' ? payload.total_count : payload.data.length };
-    }
-    throw unexpected(`expected a list at ${op.output.value}`);
+  try {
+    return shapeAnswer(op.output, answer);
+  } catch (error) {
+    if (!(error instanceof UnexpectedShape)) throw error;
+    throw new ClerkRequestError({ method: op.method, path: op.path }, 'no-payload', `Clerk's answer has an unexpected shape: ${error.message}.`, false);
   }
-  if (!isRecord(payload)) throw unexpected(`expected an object at ${op.output.value}`);
-  return payload;
-}
-
-/** Follows a `$.a.b` mapping; `$.` is the whole value. */
-function select(root: unknown, path: string): unknown {
-  const keys = path.slice(2).split('.').filter(Boolean);
-  return keys.reduce<unknown>((node, key) => (isRecord(node) && Object.hasOwn(node, key) ? node[key] : undefined), root);
 }

@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_API_VERSION, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../clerk/settings.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { command as named, commandName } from '../invocation.js';
+import { CLIENTS, type ClientId } from './install/clients.js';
 import { VERSION } from '../version.js';
 import type { Env } from '../env.js';
 
 /** What to run: the MCP server (no command), or one of the terminal commands. */
-export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox';
+export type Command = 'serve' | 'login' | 'whoami' | 'logout' | 'sandbox' | 'install' | 'uninstall' | 'validate';
 // `serve` may be named (`serve --http` reads better) or left out, as MCP clients' configs do.
-const COMMANDS: readonly Command[] = ['serve', 'login', 'whoami', 'logout', 'sandbox'];
+const COMMANDS: readonly Command[] = ['serve', 'login', 'whoami', 'logout', 'sandbox', 'install', 'uninstall', 'validate'];
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -21,8 +22,12 @@ export interface CliOptions {
   readonly ticket: string | undefined;
   /** `login --identifier`: skips the question. */
   readonly identifier: string | undefined;
+  /** `login --web`: the sign-in asked on a page in the browser. */
+  readonly web: boolean;
   /** `sandbox --port`, `--http --port`. */
   readonly port: number | undefined;
+  /** `validate FILE`: the capability file to check. */
+  readonly file: string | undefined;
   /** `--http`: serve MCP over Streamable HTTP instead of stdio. */
   readonly http: boolean;
   /** `--http --host`: the address to listen on. */
@@ -41,7 +46,22 @@ export interface CliOptions {
   readonly tools: { readonly names: readonly string[]; readonly from: '--tools' | 'CLERK_TOOLS' } | undefined;
   /** Ask the user before destructive and bulk tools run, when the client can be asked. */
   readonly confirm: boolean;
+  /** `install <client>` / `uninstall <client>`: the client, the entry's name, and the server's switches to write. */
+  readonly install: InstallOptions | undefined;
 }
+
+/** What `install` and `uninstall` were asked for (the switches only from flags: this shell's CLERK_READ_ONLY is not the client's). */
+export interface InstallOptions {
+  readonly client: ClientId;
+  readonly name: string | undefined;
+  readonly dryRun: boolean;
+  readonly sandbox: boolean;
+  readonly readOnly: boolean;
+  readonly tools: readonly string[] | undefined;
+}
+
+// The server's switches that `install` writes into the client's entry.
+const INSTALL_PASSES = ['tools', 'read-only', 'sandbox'];
 
 // Flags that only make sense with one command.
 const ONLY_WITH: Readonly<Record<string, Command>> = { ticket: 'login', identifier: 'login', tools: 'serve', capability: 'serve', http: 'serve' };
@@ -63,6 +83,7 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         'frontend-api-url': { type: 'string' },
         ticket: { type: 'string' },
         identifier: { type: 'string' },
+        web: { type: 'boolean', default: false },
         port: { type: 'string' },
         http: { type: 'boolean' },
         host: { type: 'string' },
@@ -72,6 +93,8 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
         'read-only': { type: 'boolean', default: false },
         tools: { type: 'string', multiple: true },
         'no-confirm': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        name: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -80,14 +103,21 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}. See --help.`);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`Unexpected argument '${positionals[1]}'. See --help.`);
   const name = positionals[0];
   if (name !== undefined && !COMMANDS.includes(name as Command)) throw new UsageError(`Unknown command '${name}': expected one of ${COMMANDS.join(', ')}. See --help.`);
   const command = (name ?? 'serve') as Command;
+  const installing = command === 'install' || command === 'uninstall';
+  // install, uninstall and validate take one argument (the client, the capability file).
+  const extra = positionals[installing || command === 'validate' ? 2 : 1];
+  if (extra !== undefined) throw new UsageError(`Unexpected argument '${extra}'. See --help.`);
+  if (command === 'validate' && !positionals[1]?.trim()) throw new UsageError(`validate needs the capability file to check: ${named('validate')} <file>. See --help.`);
   for (const [flag, owner] of Object.entries(ONLY_WITH)) {
     const where = owner === 'serve' ? 'the server (no command)' : `the ${owner} command`;
+    if (installing && INSTALL_PASSES.includes(flag)) continue;
     if (values[flag as keyof typeof values] !== undefined && command !== owner) throw new UsageError(`--${flag} goes with ${where}. See --help.`);
   }
+  if (values.web && command !== 'login') throw new UsageError('--web goes with the login command. See --help.');
+  if (values.web && values.ticket !== undefined) throw new UsageError('--web and --ticket are two ways to sign in: choose one. See --help.');
   if (values.port !== undefined && command !== 'sandbox' && !(command === 'serve' && values.http)) throw new UsageError('--port goes with the sandbox command or the server over HTTP (--http). See --help.');
   for (const flag of ONLY_WITH_HTTP) {
     if (values[flag] !== undefined && !(command === 'serve' && values.http)) throw new UsageError(`--${flag} goes with the server over HTTP (--http). See --help.`);
@@ -100,12 +130,16 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     throw new UsageError('--hosted serves the bundled Backend API capability (src/engine/clerk-backend-api-invitations.yaml): remove --capability (or CLERK_CAPABILITY_FILE). See --help.');
   }
   for (const flag of ['read-only', 'no-confirm'] as const) {
+    if (installing && INSTALL_PASSES.includes(flag)) continue;
     if (values[flag] && command !== 'serve') throw new UsageError(`--${flag} goes with the server (no command). See --help.`);
+  }
+  for (const flag of ['dry-run', 'name'] as const) {
+    if (values[flag] && !installing) throw new UsageError(`--${flag} goes with install and uninstall. See --help.`);
   }
   // Read (and refused when unclear) only for the server, like the other switches: a server with a
   // key must never talk to real Clerk because CLERK_SANDBOX=on was misread as off.
   const sandbox = values.sandbox || (command === 'serve' && envSwitch(env, 'CLERK_SANDBOX', false));
-  if (values.sandbox && command !== 'serve') {
+  if (values.sandbox && command !== 'serve' && !installing) {
     throw new UsageError(`--sandbox starts the MCP server on its own simulator; to try ${command} without Clerk, run \`${named('sandbox')}\` in another terminal and follow what it prints.`);
   }
   return {
@@ -116,7 +150,9 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
     capability: values.capability?.trim() || env.CLERK_CAPABILITY_FILE?.trim() || undefined,
     ticket: values.ticket === undefined ? undefined : nonEmpty('--ticket', values.ticket),
     identifier: values.identifier === undefined ? undefined : nonEmpty('--identifier', values.identifier),
+    web: values.web,
     port: values.port === undefined ? undefined : parsePort(values.port),
+    file: name === 'validate' ? positionals[1]?.trim() : undefined,
     http: values.http === true,
     host: values.host === undefined ? undefined : nonEmpty('--host', values.host),
     allowedHosts: values['allowed-hosts']
@@ -143,7 +179,24 @@ export function parseCli(argv: readonly string[], env: Env): CliOptions {
             ? { names: splitNames([env.CLERK_TOOLS]), from: 'CLERK_TOOLS' }
             : undefined,
     confirm: command !== 'serve' || (!values['no-confirm'] && envSwitch(env, 'CLERK_CONFIRM', true)),
+    install: installing ? installOptions(command, positionals[1], values) : undefined,
   };
+}
+
+function installOptions(
+  command: 'install' | 'uninstall',
+  client: string | undefined,
+  values: { readonly 'dry-run': boolean; readonly name?: string | undefined; readonly sandbox: boolean; readonly 'read-only': boolean; readonly tools?: string[] | undefined },
+): InstallOptions {
+  if (client === undefined) throw new UsageError(`${command} needs a client: one of ${CLIENTS.join(', ')}. See --help.`);
+  if (!CLIENTS.includes(client as ClientId)) throw new UsageError(`Unknown client '${client}': expected one of ${CLIENTS.join(', ')}. See --help.`);
+  const name = values.name === undefined ? undefined : nonEmpty('--name', values.name);
+  // Every client takes these in a server's name; Claude Code refuses others.
+  if (name !== undefined && !/^[A-Za-z0-9_-]+$/.test(name)) throw new UsageError(`--name may hold only letters, digits, '-' and '_', not '${name}'.`);
+  if (command === 'uninstall') {
+    for (const flag of INSTALL_PASSES) if (values[flag as keyof typeof values]) throw new UsageError(`--${flag} goes with install, not uninstall. See --help.`);
+  }
+  return { client: client as ClientId, name, dryRun: values['dry-run'], sandbox: values.sandbox, readOnly: values['read-only'], tools: values.tools && splitNames(values.tools) };
 }
 
 function nonEmpty(flag: string, value: string): string {
@@ -184,17 +237,25 @@ const USAGE: readonly (readonly [string, string])[] = [
   ['  [--allowed-hosts <names>] [the server\'s flags]', ''],
   ['serve --http --hosted [--public-url <url>]', 'the MCP server for a team (OAuth)'],
   ['login [--identifier <email>]', 'sign in, in a terminal'],
+  ['login --web [--identifier <email>]', 'sign in on a page in the browser'],
   ['login --ticket <sign-in token>', 'sign in without prompts'],
   ['whoami', 'who the server acts as'],
   ['logout', 'sign out and forget'],
   ['sandbox [--port <n>]', 'a simulated Clerk to sign in to'],
+  ['install <client>', 'add the server to an MCP client'],
+  ['  [--publishable-key <pk>] [--read-only] [--tools <names>]', ''],
+  ['  [--sandbox] [--name <n>] [--dry-run]', ''],
+  ['uninstall <client>', 'remove it from the client'],
+  ['  [--name <n>] [--dry-run]', ''],
+  ['validate <file>', 'check a capability, list its tools'],
   ['--help | --version', ''],
 ];
 
 // One line per form, the descriptions aligned whatever the length of the command's name.
 function usage(name: string): string {
   const lines = USAGE.map(([args, what]) => [args.startsWith('  ') ? `${' '.repeat(name.length)} ${args.trim()}` : `${name} ${args}`, what] as const);
-  const width = Math.max(...lines.map(([form]) => form.length));
+  // Continuation lines have no description to align, so they do not widen the column.
+  const width = Math.max(...lines.filter(([, what]) => what).map(([form]) => form.length));
   return lines.map(([form, what]) => `  ${what ? `${form.padEnd(width)}  ${what}` : form}`).join('\n');
 }
 
@@ -212,20 +273,37 @@ Commands:
            or the flags below) with your email or username and then your password or an email
            code, and a second factor when your account has one. Saves the client token for
            that host in the credentials file, which the server then uses. With --ticket it
-           exchanges a sign-in token from Clerk's Backend API instead, asking nothing.
+           exchanges a sign-in token from Clerk's Backend API instead, asking nothing. With
+           --web the same questions are asked on a one-time page on 127.0.0.1, opened in
+           the default browser (its address is printed too; BROWSER=none: not opened).
   whoami   Shows the host, the user, the session and the organizations where the user may
            manage members (id, name, role).
   logout   Ends the session at Clerk and removes the host's entry from the credentials file.
   sandbox  Runs the Clerk simulator on 127.0.0.1:<port> (default 4599) until Ctrl-C, so that
            login, whoami, logout and the server can be tried without Clerk.
 ${SANDBOX_SIGN_IN.replace(/^/gm, '           ')}
+  install  Adds the server to an MCP client's user config, or updates it: <client> is one of
+           ${CLIENTS.join(', ')}. The entry (named clerk-invitations, or --name)
+           runs this Node and this copy's dist/index.js with the publishable key (--publishable-key
+           or CLERK_PUBLISHABLE_KEY; or --frontend-api-url / CLERK_FRONTEND_API_URL) and the
+           switches given: --read-only, --tools, --sandbox. Other entries and the file's layout
+           are kept; the previous file is saved as <file>.<time>.bak first; a second run changes
+           nothing. A file that is not valid JSON is left alone. Claude Code goes through
+           \`claude mcp add --scope user\` when \`claude\` is on PATH. --dry-run prints the change
+           (a diff, or the claude commands) and writes nothing.
+  uninstall
+           Removes that entry (and only it) from the client's config, the same way.
+  validate Reads a capability file (Naftiko 1.0.0-alpha2 or Ikanos 1.0.0-beta5) as the server
+           would and prints the tools it would serve (name, title, hints, arguments), or every
+           problem found on stderr. Exit code 0 or 1: usable in CI.
 
 Flags:
   --sandbox                 Start the server with a built-in Clerk Frontend API simulator on
                             127.0.0.1 (random port), already signed in as admin@sandbox.test,
                             an admin of org_sandbox ("Sandbox Inc"). Same as CLERK_SANDBOX=1.
-  --capability <file>       Build the tools from another Naftiko capability file instead of
-                            the bundled one. Same as CLERK_CAPABILITY_FILE.
+  --capability <file>       Build the tools from another capability file (Naftiko 1.0.0-alpha2
+                            or Ikanos 1.0.0-beta5) instead of the bundled one. Same as
+                            CLERK_CAPABILITY_FILE.
   --read-only               Serve only the tools that change nothing (the list tools).
                             Same as CLERK_READ_ONLY=1.
   --tools <names>           Serve only these tools, comma-separated (repeatable). An unknown
@@ -259,7 +337,10 @@ Flags:
   --ticket <token>          login: the sign-in token to exchange; - reads it from stdin (which
                             keeps it out of the process list and shell history).
   --identifier <email>      login: the email address or username (otherwise asked).
+  --web                     login: ask on a page in the browser instead of the terminal.
   --port <n>                sandbox: the port to listen on (0: any free port).
+  --name <n>                install, uninstall: the entry's name (default clerk-invitations).
+  --dry-run                 install, uninstall: show the change, write nothing.
   -h, --help                Show this help.
   -v, --version             Show the version.
 
@@ -274,6 +355,9 @@ Environment:
                           answers that you should run \`${name} login\`.
   CLERK_SIGN_IN_TICKET    A sign-in token (Clerk Backend API) that the server exchanges at start
                           for a client token, saved in the credentials file; used once.
+  CLERK_LOGIN_PAGE_TIMEOUT_MS
+                          How long the sign-in page of login --web (or of a tool call with
+                          no sign-in) may be left unused, in ms; default 600000 (10 min).
   CLERK_SESSION_ID        sess_…: which session of the client to act as (optional).
   CLERK_API_VERSION       Clerk API version, default ${DEFAULT_API_VERSION}.
   CLERK_TIMEOUT_MS        Timeout per HTTP request (headers and body) in ms, default

@@ -39,6 +39,10 @@ const SECOND_FACTORS: Readonly<Record<string, (f: SignInFactor) => string>> = {
 export async function login(options: LoginOptions, terminal: Prompter): Promise<void> {
   // What is said carries what Clerk says (names, emails, roles, messages): escaped, as terminal escapes can hide there.
   const io: Prompter = { say: (line) => terminal.say(printable(line)), ask: (q) => terminal.ask(q), askSecret: (q) => terminal.askSecret(q), close: () => terminal.close() };
+  if (terminal.choose) {
+    const pick = terminal.choose.bind(terminal);
+    io.choose = (title, options) => pick(printable(title), options.map(printable));
+  }
   // The sign-in starts a client of its own: an existing CLERK_CLIENT_TOKEN plays no part.
   const settings = settingsFromEnv({ ...options.env, CLERK_CLIENT_TOKEN: undefined, CLERK_SESSION_ID: undefined });
   const store = new CredentialStore(credentialsPath(options.env));
@@ -133,6 +137,11 @@ async function choose(io: Prompter, title: string, offered: readonly SignInFacto
     throw new CommandError(`login failed: this account offers no ${which} factor a terminal can use (offered: ${names}); sign in with a ticket (login --ticket) instead.`);
   }
   if (usable.length === 1) return first;
+  if (io.choose) {
+    const picked = usable[await io.choose(title, usable.map((f) => known[f.strategy]?.(f) ?? f.strategy))];
+    if (!picked) throw new CommandError('login failed: no valid choice.');
+    return picked;
+  }
   io.say(title);
   usable.forEach((f, i) => io.say(`  ${i + 1}) ${known[f.strategy]?.(f) ?? f.strategy}`));
   for (let tries = 0; tries < TRIES; tries++) {

@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { selectOperations } from '../engine/select.js';
 import { VERSION } from '../version.js';
 import type { Env } from '../env.js';
+import { UsageError } from '../errors.js';
 
 /** Runs the command line: help, version, a terminal command, or the stdio server (optionally against the sandbox). */
 export async function main(argv: readonly string[], env: Env): Promise<void> {
@@ -19,6 +20,7 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   switch (cli.command) {
     case 'login': {
+      if (cli.web) return (await import('./web-login/command.js')).loginWeb(cli.env, cli.identifier, (line) => void process.stderr.write(`${line}\n`));
       const [{ login }, { terminalPrompter }] = await Promise.all([import('./login.js'), import('./prompt.js')]);
       const io = terminalPrompter();
       try {
@@ -33,6 +35,11 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
       return (await import('./account.js')).logout(cli.env, print);
     case 'sandbox':
       return (await import('./sandbox.js')).runSandbox(cli.port, print, cli.env);
+    case 'install':
+    case 'uninstall':
+      return (await import('./install/run.js')).install(cli.command, cli, print);
+    case 'validate':
+      return (await import('./validate.js')).validate(cli.file ?? '', print);
     case 'serve':
       return serve(cli);
   }
@@ -54,6 +61,14 @@ async function serve(cli: CliOptions): Promise<void> {
   const capability = selectOperations(loaded, cli);
   if (capability.operations.length < loaded.operations.length) {
     log(`serving ${capability.operations.length} of ${loaded.operations.length} tools: ${capability.operations.map((op) => op.name).join(', ')}`);
+  }
+  // A capability that is not Clerk's Frontend API is served as plain HTTP: no Clerk settings.
+  if (capability.profile === 'http') {
+    const apis = (capability.services ?? []).map((s) => s.namespace).join(', ');
+    if (cli.sandbox) throw new UsageError(`--sandbox simulates Clerk's Frontend API; ${capability.file} calls another API (${apis}).`);
+    // Fail closed rather than serve stdio when HTTP was asked for.
+    if (cli.http) throw new UsageError(`--http serves Clerk capabilities only, so far; ${capability.file} calls another API (${apis}): serve it over stdio (without --http).`);
+    return (await import('./serve-rest.js')).serveRest(capability, env, cli.confirm);
   }
   // With --sandbox, the URL and token come from the simulator; the other settings are checked now all the same.
   const settings = cli.sandbox ? void settingsFromEnv({ ...env, CLERK_FRONTEND_API_URL: 'http://127.0.0.1' }) : settingsFromEnv(env);

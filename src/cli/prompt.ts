@@ -9,6 +9,8 @@ export interface Prompter {
   ask(question: string): Promise<string>;
   /** Like ask, but a terminal does not show what is typed. */
   askSecret(question: string): Promise<string>;
+  /** One of `options` (its index), where the prompter can offer a list to pick from (a page's radio buttons); else login asks for a number. */
+  choose?(title: string, options: readonly string[]): Promise<number>;
   close(): void;
 }
 

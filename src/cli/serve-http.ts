@@ -55,12 +55,12 @@ export async function serveLocalHttp({ cli, capability, settings }: ServeOptions
   const { secret, generated } = localSecret(cli);
   const requestTimeoutMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000, 'milliseconds');
   const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
-  const { clerk, onClose } = await servingClerk({ cli, settings });
+  const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
   // One signer for every request's server: a question asked in one request is answered in the next.
   const states = new ConfirmationStates(CONFIRM_TIMEOUT_MS);
   const server = await serveHttp(
     {
-      factory: () => createClerkServer({ capability, clerk, confirm: cli.confirm, states }),
+      factory: () => createClerkServer({ capability, clerk, confirm: cli.confirm, states, signIn }),
       authenticate: bearerSecret(secret),
       host: listen.host,
       port: listen.port,

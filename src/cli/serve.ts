@@ -9,6 +9,9 @@ import { serverClerkClient } from '../clerk/server-session.js';
 import { CredentialStore, credentialsPath } from '../credentials/store.js';
 import { log, logUnhandledRejections } from '../log.js';
 import { createServer, type ServerOptions } from '../mcp/server.js';
+import type { SignInOffer } from '../mcp/sign-in-step.js';
+import type { Env } from '../env.js';
+import { pageTimeoutMs } from './web-login/timeout.js';
 import { serveStdio } from '../mcp/stdio.js';
 import { command } from '../invocation.js';
 
@@ -28,6 +31,8 @@ export function createClerkServer({ clerk, ...options }: Omit<ServerOptions, 'ex
 /** The Clerk client the server acts through, with what to run once it has stopped. */
 export interface ServingClerk {
   readonly clerk: ClerkClient;
+  /** The `login --web` page offered when a tool is called with no usable sign-in (not with CLERK_CLIENT_TOKEN or the sandbox). */
+  readonly signIn: SignInOffer | undefined;
   /** Waits for the credentials file to hold the latest token, and closes the sandbox. */
   readonly onClose: () => Promise<void>;
 }
@@ -42,6 +47,7 @@ export async function servingClerk({ cli, settings }: Omit<ServeOptions, 'capabi
   // Rotated tokens are written back in the background: the file must hold the latest at exit.
   let writesSettled = async (): Promise<void> => undefined;
   let clerk: ClerkClient;
+  let signIn: SignInOffer | undefined;
   if (!settings) {
     // Loaded only when asked for: the simulator is not needed to serve Clerk.
     const { startSandbox } = await import('../sandbox/simulator.js');
@@ -54,6 +60,8 @@ export async function servingClerk({ cli, settings }: Omit<ServeOptions, 'capabi
     const chosen = serverClerkClient(settings, store, env.CLERK_SIGN_IN_TICKET?.trim() || undefined);
     clerk = chosen.clerk;
     writesSettled = () => store.settled();
+    // CLERK_CLIENT_TOKEN comes first: a sign-in saved to the file would not be used.
+    if (chosen.source !== 'CLERK_CLIENT_TOKEN') signIn = signInOffer(env, settings, clerk);
     if (chosen.source === 'none') log(`not signed in to ${settings.baseUrl}: the tools will answer with an error until you run \`${command('login')}\` (or set CLERK_CLIENT_TOKEN).`);
   }
   logUnhandledRejections(clerk);
@@ -61,12 +69,31 @@ export async function servingClerk({ cli, settings }: Omit<ServeOptions, 'capabi
     await writesSettled();
     await closeSandbox();
   };
-  return { clerk, onClose };
+  return { clerk, signIn, onClose };
 }
 
 /** The MCP server on stdio, with the MCP SDK: loaded by cli/main.ts once the settings are checked. */
 export async function serve({ cli, capability, settings }: ServeOptions): Promise<void> {
-  const { clerk, onClose } = await servingClerk({ cli, settings });
+  const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
   // Once stopping, nothing more is sent to Clerk: calls still waiting are answered that nothing was sent.
-  await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm }), { onStop: () => clerk.stop(), onClose });
+  await serveStdio(() => createClerkServer({ capability, clerk, confirm: cli.confirm, signIn }), { onStop: () => clerk.stop(), onClose });
+}
+
+/**
+ * For a tool called with no usable sign-in: the `login --web` page (the terminal login's steps,
+ * saved to the credentials file, which `clerk` reads again on its next request). Loaded on first use.
+ */
+function signInOffer(env: Env, settings: ClerkSettings, clerk: ClerkClient): SignInOffer {
+  // A wrong value stops the start, as every other setting does, rather than the first call that needs the page.
+  pageTimeoutMs(env);
+  return {
+    needed: () => clerk.needsSignIn(),
+    message: `Sign in to Clerk (${settings.baseUrl}) so that clerk-invitations-mcp can manage invitations for you. The call goes on once you have signed in.`,
+    howTo: `Sign in with \`${command('login --web')}\` (in a browser) or \`${command('login')}\` (in a terminal), then call the tool again.`,
+    open: async () => {
+      const { startLoginPage } = await import('./web-login/command.js');
+      const page = await startLoginPage(env, undefined);
+      return { url: page.url, finished: page.outcome.then((outcome) => outcome.kind === 'done'), close: () => page.close() };
+    },
+  };
 }

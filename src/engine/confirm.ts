@@ -5,11 +5,13 @@ import type { OperationSpec, ParameterSpec } from './model.js';
 export type ConfirmationReason = { readonly kind: 'destructive' } | { readonly kind: 'bulk'; readonly parameter: ParameterSpec };
 
 /**
- * Derives from the operation alone whether a call needs the user's consent: destructive hints
- * (revoke, delete...), or a body parameter that is a list (one call, many invitations).
+ * Derives from the operation whether a call needs the user's consent: destructive hints (revoke,
+ * delete...), or, in Clerk's Frontend API (`bulkLists`), a body parameter that is a list (one call,
+ * many invitations). Elsewhere a list in a body says nothing of how many things a call makes.
  */
-export function confirmationReason(op: OperationSpec): ConfirmationReason | undefined {
+export function confirmationReason(op: OperationSpec, bulkLists = true): ConfirmationReason | undefined {
   if (annotationsFor(op).destructiveHint === true) return { kind: 'destructive' };
+  if (!bulkLists) return undefined;
   const list = op.inputParameters.find((p) => p.in === 'body' && p.type === 'array');
   return list ? { kind: 'bulk', parameter: list } : undefined;
 }

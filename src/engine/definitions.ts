@@ -20,7 +20,7 @@ export interface ToolDefinition {
 /** One tool definition per capability operation. */
 export function toolDefinitions(capability: Capability): ToolDefinition[] {
   return capability.operations.map((op) => {
-    const confirm = confirmationReason(op);
+    const confirm = confirmationReason(op, capability.profile !== 'http');
     return {
       name: op.name,
       title: op.title,

@@ -18,8 +18,8 @@ export interface ToolExecutor {
   execute(tool: ToolDefinition, args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<Record<string, unknown>>;
   /** Looks up what a confirmation question should show; reads only, never throws. */
   questionContext(args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<QuestionContext>;
-  /** The organizations the user can manage, as the resource's JSON body. */
-  organizations(signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** The organizations the user can manage, as the resource's JSON body; absent for a service without them (no resource is served). */
+  organizations?(signal: AbortSignal): Promise<Record<string, unknown>>;
   /** Words for a failed `what` (a tool name, or what was being read). */
   explain(what: string, error: unknown): Failure;
   /**

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, YAMLParseError } from 'yaml';
-import { CapabilityError } from '../errors.js';
+import { CapabilityError, type CapabilityProblem } from '../errors.js';
+import { isRecord } from '../json.js';
+import { readBeta5 } from './beta5.js';
 import { capabilityDocumentSchema, type Capability, type OperationSpec, type OutputField } from './model.js';
 
 /** The capability this server ships: refined from the Naftiko seed with Clerk's official spec. */
@@ -33,10 +35,16 @@ export function parseCapability(text: string, file: string): Capability {
     }
     throw error;
   }
+  // Ikanos 1.0.0-beta5 (`ikanos:`) or Naftiko 1.0.0-alpha2 (`naftiko:`), into the same model.
+  if (isRecord(raw) && 'ikanos' in raw) {
+    const problems: CapabilityProblem[] = [];
+    const capability = readBeta5(raw, file, problems);
+    if (problems.length > 0) throw CapabilityError.of(file, problems);
+    return capability;
+  }
   const result = capabilityDocumentSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new CapabilityError(file, issue ? jsonPath(issue.path) : '', issue?.message ?? 'invalid', { cause: result.error });
+    throw CapabilityError.of(file, result.error.issues.map((issue) => ({ where: jsonPath(issue.path), problem: issue.message })), { cause: result.error });
   }
 
   const operations: OperationSpec[] = [];
@@ -75,6 +83,7 @@ function checkOperation(op: OperationSpec, file: string, where: string, seen: re
     const place = `.inputParameters[${i}]`;
     if (names.has(p.name)) fail(`${place}.name`, `parameter "${p.name}" is declared twice`);
     names.add(p.name);
+    if (p.in === 'header') fail(`${place}.in`, 'Naftiko 1.0.0-alpha2 parameters go in path, query or body');
     if (p.in === 'path') {
       if (!templated.includes(p.name)) fail(`${place}.name`, `path parameter "${p.name}" does not appear in path ${op.path}`);
       if (p.type !== 'string' && p.type !== 'integer') fail(`${place}.type`, 'a path parameter must be a string or an integer');

@@ -13,9 +13,11 @@ const itemSchema = z.looseObject({
   enum: z.array(z.union([z.string(), z.number()])).min(1).optional(),
 });
 
-const parameterSchema = z.looseObject({
+export const parameterSpecSchema = z.looseObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a plain identifier'),
-  in: z.enum(['path', 'query', 'body']),
+  in: z.enum(['path', 'query', 'body', 'header']),
+  /** The name the request carries when it differs from the argument's (an Ikanos tool's `with:`). */
+  target: z.string().optional(),
   type: z.enum(['string', 'integer', 'number', 'boolean', 'array', 'object']),
   description: z.string().optional(),
   required: z.boolean().default(false),
@@ -38,8 +40,10 @@ const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain 
  * `items` of an array), plus what an API's response schema says and Naftiko has no word for:
  * `required`, `nullable` and `enum`. Objects keep fields they do not name: APIs add fields over time.
  */
-const outputFieldSchema = z.looseObject({
+export const outputFieldSchema = z.looseObject({
   type: z.enum(['string', 'integer', 'number', 'boolean', 'object', 'array']),
+  /** Ikanos: where the value comes from, a JSONPath relative to the enclosing value (engine/mapping.ts). */
+  mapping: z.string().optional(),
   description: z.string().optional(),
   required: z.boolean().default(false),
   nullable: z.boolean().default(false),
@@ -70,7 +74,7 @@ const operationSchema = z.looseObject({
   description: z.string().min(1),
   outputRawFormat: z.literal('json').optional(),
   outputParameters: z.array(outputParameterSchema).length(1, 'exactly one output parameter is supported'),
-  inputParameters: z.array(parameterSchema).default([]),
+  inputParameters: z.array(parameterSpecSchema).default([]),
 });
 
 const resourceSchema = z.looseObject({
@@ -97,25 +101,87 @@ export const capabilityDocumentSchema = z.looseObject({
   }),
 });
 
-export type ParameterSpec = z.infer<typeof parameterSchema>;
+/** A tool argument and where it goes (`header` only from Ikanos files: the alpha2 loader refuses it). */
+export type ParameterSpec = z.infer<typeof parameterSpecSchema>;
 export type OutputSpec = z.infer<typeof outputParameterSchema>;
 export type OutputField = z.infer<typeof outputFieldSchema>;
+export type HttpMethod = z.infer<typeof operationSchema>['method'];
+
+/** Where a value the capability itself sets goes: Ikanos consumed parameters with a `value`, `with:` constants. */
+export interface FixedValue {
+  readonly in: 'path' | 'query' | 'header' | 'body';
+  readonly name: string;
+  /** May hold `{{KEY}}` placeholders, filled from binds at start (engine/binds.ts). */
+  readonly value: string;
+}
+
+/** MCP tool hints as Ikanos writes them; each one given overrides the one derived from the method. */
+export interface HintsSpec {
+  readonly readOnly?: boolean;
+  readonly destructive?: boolean;
+  readonly idempotent?: boolean;
+  readonly openWorld?: boolean;
+}
 
 /** One HTTP operation of the capability: the unit every MCP tool is built from. */
 export interface OperationSpec {
   readonly name: string;
   readonly title: string;
   readonly description: string;
-  readonly method: z.infer<typeof operationSchema>['method'];
+  readonly method: HttpMethod;
   /** Path template, e.g. `/v1/organizations/{organization_id}/invitations`. */
   readonly path: string;
+  /** The tool's arguments, each with where it goes in the request. */
   readonly inputParameters: readonly ParameterSpec[];
   readonly output: OutputSpec;
+  /** The consumed adapter (its namespace) the request goes to; absent in alpha2 files (one adapter). */
+  readonly service?: string;
+  /** Explicit hints (Ikanos `exposes`), over the derived ones. */
+  readonly hints?: HintsSpec;
+  /** Values the capability sets on every call. */
+  readonly fixed?: readonly FixedValue[];
+  /** A JSON body written as a Mustache template over the arguments (Ikanos `body`). */
+  readonly bodyTemplate?: string;
 }
+
+/** How requests to a consumed adapter authenticate; values may hold `{{KEY}}` placeholders. */
+export type AuthenticationSpec =
+  | { readonly type: 'bearer'; readonly token: string }
+  | { readonly type: 'apikey'; readonly key: string; readonly value: string; readonly placement: 'header' | 'query' };
+
+/** A consumed HTTP API. */
+export interface ServiceSpec {
+  readonly namespace: string;
+  /** May hold `{{KEY}}` placeholders. */
+  readonly baseUri: string;
+  readonly authentication?: AuthenticationSpec;
+}
+
+/** Where a `{{KEY}}` placeholder's value comes from. */
+export interface BindSpec {
+  readonly key: string;
+  /** The name in the source: the environment variable, or the key in the file. */
+  readonly sourceKey: string;
+  /** Absolute path of a YAML file of keys and values; absent: the environment. */
+  readonly file?: string;
+}
+
+/**
+ * Which conventions the requests follow. `clerk-frontend-api`: Clerk's host from the publishable
+ * key, the native client token, form bodies, the `{ response, client }` envelope (clerk/).
+ * `http`: the capability's own base URI and authentication, JSON bodies (rest/).
+ */
+export type Profile = 'clerk-frontend-api' | 'http';
 
 /** A validated capability, flattened to its operations. */
 export interface Capability {
   readonly file: string;
   readonly label: string;
   readonly operations: readonly OperationSpec[];
+  /** Absent: the Clerk Frontend API (every alpha2 file, as before beta5 support). */
+  readonly profile?: Profile;
+  /** What the server tells agents, when the capability says (Ikanos `exposes[].description`). */
+  readonly description?: string;
+  readonly services?: readonly ServiceSpec[];
+  readonly binds?: readonly BindSpec[];
 }

@@ -63,7 +63,8 @@ function parameterSchema(p: ParameterSpec): z.ZodType {
   if (p.in === 'path') {
     schema = p.type === 'integer' ? scalarSchema(p) : pathSegment(p.maxLength);
   } else if (p.type === 'array') {
-    let array = z.array(scalarSchema(p.items as Item));
+    // Ikanos tool arguments carry no `items`: then any JSON values (the alpha2 loader requires items).
+    let array = z.array(p.items ? scalarSchema(p.items as Item) : z.unknown());
     if (p.minItems !== undefined) array = array.min(p.minItems);
     if (p.maxItems !== undefined) array = array.max(p.maxItems);
     schema = array;

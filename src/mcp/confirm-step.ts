@@ -12,6 +12,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { isRecord } from '../json.js';
+import { isSignInState } from './sign-in-step.js';
 
 /** The state a question carries through the client: which call it asked about. */
 export interface ConfirmationState {
@@ -117,7 +118,9 @@ export async function confirmStep(server: McpServer, ctx: ServerContext, states:
   if (!canBeAsked(capabilities)) return { kind: 'go' };
   const digest = argumentsDigest(call.args);
   // Verified by the server's requestState hook before this runs: signed here, not expired.
-  const state = ctx.mcpReq.requestState<ConfirmationState>();
+  const carried = ctx.mcpReq.requestState<ConfirmationState>();
+  // Back from a sign-in page: no question was asked yet.
+  const state = isSignInState(carried) ? undefined : carried;
   if (state === undefined) {
     const message = await call.question();
     const requestState = await states.mint({ tool: call.tool, args: digest }, ctx);

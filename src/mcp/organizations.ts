@@ -7,7 +7,7 @@ export const ORGANIZATIONS_URI = 'clerk://organizations';
  * The organizations where the signed-in user may manage members, so that an agent can turn
  * "invite Ann to Acme" into an organization_id. Read on every read (roles change), through the executor.
  */
-export function registerOrganizationsResource(server: McpServer, executor: Pick<ToolExecutor, 'organizations' | 'explain'>): void {
+export function registerOrganizationsResource(server: McpServer, executor: Required<Pick<ToolExecutor, 'organizations' | 'explain'>>): void {
   server.registerResource(
     'organizations',
     ORGANIZATIONS_URI,

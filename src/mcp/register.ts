@@ -5,6 +5,7 @@ import type { ToolExecutor } from '../engine/executor.js';
 import { toRequest } from '../engine/request.js';
 import { log } from '../log.js';
 import { confirmStep, type ConfirmationStates } from './confirm-step.js';
+import { signInStep, type SignInOffer } from './sign-in-step.js';
 
 /** How tools that destroy or create in bulk ask for consent. */
 export interface ConfirmOptions {
@@ -17,6 +18,7 @@ export interface ConfirmOptions {
 /** What the tools need to ask: the server's signer of confirmation states. */
 interface ToolOptions extends ConfirmOptions {
   readonly states: ConfirmationStates;
+  readonly signIn: SignInOffer | undefined;
 }
 
 /** Registers one MCP tool per definition, run by `executor`. */
@@ -35,6 +37,12 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
       async (args: Record<string, unknown>, ctx): Promise<CallToolResult | InputRequiredResult> => {
         try {
           const { signal } = ctx.mcpReq;
+          // No usable sign-in: the user is sent to a sign-in page first, when the client can open one.
+          if (options.signIn) {
+            const step = await signInStep(server, ctx, options.signIn);
+            if (step.kind === 'ask') return step.result;
+            if (step.kind === 'refused') return { isError: true, content: [{ type: 'text', text: `${tool.name} was not run: ${step.why}. Nothing was sent to Clerk. ${options.signIn.howTo}` }] };
+          }
           if (asks) {
             const request = toRequest(tool.operation, args, signal);
             const question = async (): Promise<string> => executor.redact(confirmationMessage(tool.operation, args, request, await executor.questionContext(args, signal)));

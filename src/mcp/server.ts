@@ -8,6 +8,7 @@ import { ConfirmationStates } from './confirm-step.js';
 import { LazyJsonSchemaValidator } from './json-schema-validator.js';
 import { registerOrganizationsResource } from './organizations.js';
 import { registerTools, type ConfirmOptions } from './register.js';
+import { verifySignInState, type SignInOffer } from './sign-in-step.js';
 
 export interface ServerOptions extends ConfirmOptions {
   readonly capability: Capability;
@@ -20,6 +21,8 @@ export interface ServerOptions extends ConfirmOptions {
    * serves the whole connection (stdio); a server per request (HTTP) needs one shared by all.
    */
   readonly states?: ConfirmationStates;
+  /** A sign-in page to send the user to when a tool is called with no usable sign-in (none: the tool's error says how to sign in). */
+  readonly signIn?: SignInOffer | undefined;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface ServerOptions extends ConfirmOptions {
  * the user first when the client supports elicitation, unless `confirm` is false. To serve fewer
  * tools, narrow the capability (`selectOperations`).
  */
-export function createServer({ capability, executor, instructions, states: shared, ...confirm }: ServerOptions): McpServer {
+export function createServer({ capability, executor, instructions, states: shared, signIn, ...confirm }: ServerOptions): McpServer {
   const timeoutMs = confirm.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS;
   const states = shared ?? new ConfirmationStates(timeoutMs);
   const server = new McpServer(
@@ -36,14 +39,15 @@ export function createServer({ capability, executor, instructions, states: share
     {
       instructions,
       jsonSchemaValidator: new LazyJsonSchemaValidator(),
-      // A confirmation's state comes back from the client: refused before any handler runs unless
+      // A confirmation's (or a sign-in's) state comes back from the client: refused before any handler runs unless
       // this process signed it and it has not expired (the handler then checks what it is bound to).
-      requestState: { verify: states.verify },
+      requestState: { verify: (state, ctx) => states.verify(state, ctx).catch((error: unknown) => verifySignInState(state, ctx).catch(() => Promise.reject(error))) },
       // 2025-era clients are asked through elicitation/create, as long as a 2026 client may take to answer.
       inputRequired: { roundTimeoutMs: timeoutMs },
     },
   );
-  registerTools(server, toolDefinitions(capability), executor, { ...confirm, states });
-  registerOrganizationsResource(server, executor);
+  registerTools(server, toolDefinitions(capability), executor, { ...confirm, states, signIn });
+  const { organizations } = executor;
+  if (organizations) registerOrganizationsResource(server, { organizations: (signal) => organizations.call(executor, signal), explain: (what, error) => executor.explain(what, error) });
   return server;
 }
