@@ -130,8 +130,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** These tests run Debian's nginx: without it they fail, saying what to install (CI's .ci/run installs it). */
+function requireNginx(): void {
+  if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: install Debian's nginx (apt-get install -y nginx)`);
+}
+
 /** Checks a configuration with `nginx -t`: resolves with nginx's output, rejects with it when refused. */
 export async function testConfig(config: string, prefix: string): Promise<string> {
+  requireNginx();
   const child = spawn(NGINX, ['-t', '-p', prefix, '-c', config, '-e', 'stderr'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -143,7 +149,7 @@ export async function testConfig(config: string, prefix: string): Promise<string
 
 /** Writes the rendered shipped configuration into a temp folder and starts nginx on it (on `port`, default a free one), in front of `replicas`. */
 export async function startNginx(replicas: readonly string[], port?: number): Promise<RunningNginx> {
-  if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: install Debian's nginx (apt-get install -y nginx)`);
+  requireNginx();
   const prefix = mkdtempSync(join(tmpdir(), 'cim-nginx-'));
   port ??= await freePort();
   const accessLog = join(prefix, 'access.log');
