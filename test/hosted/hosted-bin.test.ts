@@ -151,7 +151,7 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
       return { json: backendInvitation({ organization_id: ORG }) };
     });
     const bin = await startHttpBin(['--hosted'], { CLERK_FRONTEND_API_URL: 'http://127.0.0.1:9', CLERK_BACKEND_API_URL: fake.url, CLERK_SECRET_KEY: SECRET_KEY });
-    const client = await connect(bin.url, 'a-token', '2026-07-28');
+    const client = await connect(bin.url, 'oat_a_token_0123456789abcdef0123', '2026-07-28');
     const pending = call(client, 'createOrganizationInvitations', { organization_id: ORG, email_address: 'a@example.com', role: 'org:member' });
     while (!fake.requests.some((r) => r.path.endsWith('/organization_memberships'))) await new Promise((resolve) => setTimeout(resolve, 10));
     bin.child.kill('SIGTERM');
