@@ -68,7 +68,15 @@ export async function serveLocalHttp({ cli, capability, settings }: ServeOptions
       requestTimeoutMs,
       onerror: (error) => log(`http: ${error.message}`, clerk),
     },
-    { onStop: () => clerk.stop(), onClose, graceMs },
+    // As in hosted mode: calls in flight, and those waiting for a slot to Clerk, finish within the
+    // grace period (new requests hear 503 meanwhile); the client is stopped only after it.
+    {
+      onClose: async () => {
+        clerk.stop();
+        await onClose();
+      },
+      graceMs,
+    },
   );
   log(`serving MCP over HTTP at ${server.url} (health: ${server.origin}/healthz)`);
   // Shown once, here, and nowhere else; a secret from the environment is never shown.
