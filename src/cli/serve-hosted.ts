@@ -70,6 +70,10 @@ export async function serveHosted(cli: CliOptions, capability: Capability): Prom
     await closeSandbox();
     throw error;
   }
+  if (!config.allowedClientIds) {
+    // Clerk's verify answer names no audience: the client id is the one way to tell tokens apart.
+    log('CLERK_MCP_ALLOWED_CLIENT_IDS is not set: a token any OAuth application of this Clerk instance obtained (one meant for another resource included) is accepted here. Set it to the client id(s) of the applications meant for this server, comma-separated.');
+  }
   const backend = new BackendClient(config.backend);
   logUnhandledRejections(backend);
   const verifier = new ClerkTokenVerifier(backend, { cacheMs: config.tokenCacheMs, allowedClientIds: config.allowedClientIds });

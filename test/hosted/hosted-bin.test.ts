@@ -143,6 +143,17 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
     expect((await call(await connect(bin.url, admin.access_token, '2026-07-28'), 'bulkCreateOrganizationInvitations', args)).structuredContent).toMatchObject({ total_count: 2 });
   });
 
+  it('warns once at start when CLERK_MCP_ALLOWED_CLIENT_IDS is unset (tokens of every OAuth application are accepted), not when it is set', async () => {
+    const { env } = await sandboxed();
+    const open = await startHttpBin(['--hosted'], env);
+    const warnings = open.stderr().split('\n').filter((line) => line.includes('CLERK_MCP_ALLOWED_CLIENT_IDS'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('is not set: a token any OAuth application of this Clerk instance obtained (one meant for another resource included) is accepted here');
+    const pinned = await startHttpBin(['--hosted'], { ...env, CLERK_MCP_ALLOWED_CLIENT_IDS: 'client_mcp' });
+    expect(pinned.stderr()).toContain('serving MCP over HTTP');
+    expect(pinned.stderr()).not.toContain('CLERK_MCP_ALLOWED_CLIENT_IDS');
+  });
+
   it('lets a call in flight at SIGTERM finish, its write included, then exits 0', async () => {
     const fake = await startFakeClerk((request) => {
       if (request.path.endsWith('/access_tokens/verify')) return { json: { object: 'clerk_idp_oauth_access_token', id: 'oat_1', client_id: 'client_1', subject: ADMIN, scopes: [], revoked: false, revocation_reason: null, expired: false, expiration: Date.now() / 1000 + 3600, created_at: 1, updated_at: 1 } };
