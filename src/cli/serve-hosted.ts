@@ -3,7 +3,7 @@ import { BackendClient } from '../clerk/backend/client.js';
 import { backendExecutor } from '../clerk/backend/executor.js';
 import { ClerkTokenVerifier, subjectOf } from '../clerk/backend/token-verifier.js';
 import { serverInstructions } from '../clerk/instructions.js';
-import { CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
+import { HTTP_CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
 import type { Capability } from '../engine/model.js';
 import { wholeNumber } from '../clerk/settings.js';
 import { log, logUnhandledRejections } from '../log.js';
@@ -77,7 +77,7 @@ export async function serveHosted(cli: CliOptions, capability: Capability): Prom
   const backend = new BackendClient(config.backend);
   logUnhandledRejections(backend);
   const verifier = new ClerkTokenVerifier(backend, { cacheMs: config.tokenCacheMs, allowedClientIds: config.allowedClientIds });
-  const states = new ConfirmationStates(CONFIRM_TIMEOUT_MS, { key: confirmationKey(config.backend.secretKey), bind: (ctx) => byUser(ctx.http?.authInfo) });
+  const states = new ConfirmationStates(HTTP_CONFIRM_TIMEOUT_MS, { key: confirmationKey(config.backend.secretKey), bind: (ctx) => byUser(ctx.http?.authInfo) });
   const requestTimeoutMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000, 'milliseconds');
   const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
   const options: HostedServerOptions = { capability, backend, confirm: cli.confirm, states };

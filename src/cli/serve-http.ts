@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
+import { HTTP_CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
 import { ConfigError } from '../errors.js';
 import { wholeNumber } from '../clerk/settings.js';
 import { log } from '../log.js';
@@ -57,7 +57,7 @@ export async function serveLocalHttp({ cli, capability, settings }: ServeOptions
   const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
   const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
   // One signer for every request's server: a question asked in one request is answered in the next.
-  const states = new ConfirmationStates(CONFIRM_TIMEOUT_MS);
+  const states = new ConfirmationStates(HTTP_CONFIRM_TIMEOUT_MS);
   const server = await serveHttp(
     {
       factory: () => createClerkServer({ capability, clerk, confirm: cli.confirm, states, signIn }),
