@@ -10,7 +10,7 @@ import { log, logUnhandledRejections } from '../log.js';
 import { ConfirmationStates } from '../mcp/confirm-step.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../mcp/http/options.js';
 import { protectedResource, type ProtectedResource } from '../mcp/http/protected-resource.js';
-import { isLoopback } from '../mcp/http/hosts.js';
+import { isLoopback } from '../loopback.js';
 import { serveHttp } from '../mcp/http/serve.js';
 import { createServer } from '../mcp/server.js';
 import type { CliOptions } from './arguments.js';

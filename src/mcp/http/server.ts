@@ -4,7 +4,7 @@ import { hostHeaderValidation, originValidation, toNodeHandler, type NodeIncomin
 import { createMcpHandler, localhostAllowedHostnames, type AuthInfo } from '@modelcontextprotocol/server';
 import { ConfigError } from '../../errors.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type HttpServerOptions } from './options.js';
-import { isLoopback } from './hosts.js';
+import { isLoopback } from '../../loopback.js';
 
 /** The MCP endpoint's path. */
 export const MCP_PATH = '/mcp';
