@@ -114,11 +114,33 @@ describe('serve --http refuses, and runs nothing', () => {
     expect(local.status).toBe(200);
   });
 
-  it('a request for another Host (DNS rebinding): 403 on every path', async () => {
+  it('a request for another Host (DNS rebinding): 403 on every path but /healthz', async () => {
     for (const host of ['evil.example', 'evil.example:80', 'localhost.evil.example', '127.0.0.1.nip.io']) {
       expect((await send(bin.url, { headers: { ...JSON_POST, ...AUTH, host }, body: CREATE })).status, host).toBe(403);
-      expect((await send(`${bin.origin}/healthz`, { method: 'GET', headers: { host } })).status, host).toBe(403);
+      expect((await send(`${bin.origin}/`, { method: 'GET', headers: { host } })).status, host).toBe(403);
     }
+  });
+
+  it('/healthz probed by address (a balancer sends an IP as Host): 200 for GET and HEAD, revealing nothing; 405 for other methods', async () => {
+    for (const host of ['10.0.0.5', '10.0.0.5:8080', '[fd00::5]:8080']) {
+      const health = await send(`${bin.origin}/healthz`, { method: 'GET', headers: { host } });
+      expect([health.status, health.body], host).toEqual([200, '{"status":"ok"}']);
+      expect((await send(`${bin.origin}/healthz`, { method: 'HEAD', headers: { host } })).status, host).toBe(200);
+      const post = await send(`${bin.origin}/healthz`, { method: 'POST', headers: { host }, body: CREATE });
+      expect([post.status, post.headers.allow], host).toEqual([405, 'GET, HEAD']);
+    }
+  });
+
+  it('TRACE, CONNECT and extension methods: 405 with Allow, never a 500 or an error line', async () => {
+    const logged = bin.stderr().length;
+    for (const method of ['TRACE', 'PROPFIND', 'MKCOL', 'PURGE']) {
+      const answer = await send(bin.url, { method, headers: AUTH });
+      expect([answer.status, answer.headers.allow], method).toEqual([405, 'GET, POST, DELETE']);
+      expect((await send(`${bin.origin}/.well-known/x`, { method, headers: AUTH })).status, method).toBe(405);
+    }
+    // Node hands CONNECT to a 'connect' listener, which there is none of: the connection is closed, no 500.
+    expect((await send(bin.url, { method: 'CONNECT', path: `${new URL(bin.url).host}`, headers: AUTH })).status).not.toBe(500);
+    expect(bin.stderr().slice(logged)).not.toMatch(/http: |Internal error/);
   });
 
   it('malformed JSON, or JSON that is not JSON-RPC: 400', async () => {

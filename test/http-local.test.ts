@@ -146,12 +146,13 @@ describe('serve --http (local mode, the built bin against --sandbox)', () => {
   it('on a non-loopback --host, takes requests for the listed Host names only', async () => {
     const bin = await startHttpBin(['--sandbox', '--host', '0.0.0.0', '--allowed-hosts', 'mcp.example.test'], { CLERK_MCP_HTTP_TOKEN: 'allowed-hosts-secret-0123456789-abcdefghij' });
     const url = `http://127.0.0.1:${new URL(bin.url).port}`;
-    const health = (host: string) => rawRequest(`${url}/healthz`, { method: 'GET', headers: { host } });
-    expect((await health('mcp.example.test')).status).toBe(200);
-    expect((await health('mcp.example.test:8443')).status).toBe(200);
-    expect((await health('evil.example')).status).toBe(403);
+    // Past the Host check, `/` is 404; /healthz answers whatever the Host (http-hostile.test.ts).
+    const root = (host: string) => rawRequest(`${url}/`, { method: 'GET', headers: { host } });
+    expect((await root('mcp.example.test')).status).toBe(404);
+    expect((await root('mcp.example.test:8443')).status).toBe(404);
+    expect((await root('evil.example')).status).toBe(403);
     // Loopback names are not implied when listening beyond loopback.
-    expect((await health('127.0.0.1')).status).toBe(403);
+    expect((await root('127.0.0.1')).status).toBe(403);
   });
 
   it('refuses a CLERK_MCP_HTTP_TOKEN that could be guessed', async () => {

@@ -3,16 +3,26 @@ export class LimiterStopped extends Error {
   override readonly name = 'LimiterStopped';
 }
 
-/** Gives out at most `size` slots at a time; callers wait in line, in order, until one is free. */
+/** What `acquire` rejects with when the line of waiting callers is full. */
+export class LimiterFull extends Error {
+  override readonly name = 'LimiterFull';
+}
+
+/**
+ * Gives out at most `size` slots at a time; callers wait in line, in order, until one is free. With
+ * `maxWaiting`, a caller who would be past that place in line is turned away (LimiterFull) at once.
+ */
 export class Limiter {
   readonly #size: number;
+  readonly #maxWaiting: number;
   #busy = 0;
   // Each waiter: wake it with its slot, or turn it away (the limiter stopped).
   readonly #waiting = new Map<() => void, (error: Error) => void>();
   #stopped = false;
 
-  constructor(size: number) {
+  constructor(size: number, maxWaiting = Number.POSITIVE_INFINITY) {
     this.#size = size;
+    this.#maxWaiting = maxWaiting;
   }
 
   /** Slots in use. */
@@ -36,6 +46,7 @@ export class Limiter {
       this.#busy++;
       return this.#releaser();
     }
+    if (this.#waiting.size >= this.#maxWaiting) throw new LimiterFull(`${this.#waiting.size} callers are already waiting`);
     // The slot is handed over by the releasing caller, so none can be taken in between.
     await new Promise<void>((resolve, reject) => {
       const wake = (): void => {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { isLoopback } from '../loopback.js';
 import { parsePublishableKey } from './publishable-key.js';
 import { checkProxyVariables } from './proxy-variables.js';
 import type { Env } from '../env.js';
@@ -85,8 +86,6 @@ export function parseApiUrl(raw: string, variable: string, example: string): str
   }
   return url.href.replace(/\/+$/, '');
 }
-
-export const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
 export function resolveApiVersion(env: Env): string {
   const version = value(env, 'CLERK_API_VERSION') ?? DEFAULT_API_VERSION;

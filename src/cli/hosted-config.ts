@@ -4,7 +4,7 @@ import { DEFAULT_TOKEN_CACHE_MS } from '../clerk/backend/token-verifier.js';
 import { parseApiUrl, settingsFromEnv, wholeNumber } from '../clerk/settings.js';
 import type { Env } from '../env.js';
 import { ConfigError } from '../errors.js';
-import { isLoopback } from '../mcp/http/hosts.js';
+import { isLoopback } from '../loopback.js';
 import { MCP_PATH } from '../mcp/http/server.js';
 
 /** What hosted mode needs besides where to listen: Clerk's two APIs and how tokens are taken. */

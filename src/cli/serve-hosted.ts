@@ -3,14 +3,14 @@ import { BackendClient } from '../clerk/backend/client.js';
 import { backendExecutor } from '../clerk/backend/executor.js';
 import { ClerkTokenVerifier, subjectOf } from '../clerk/backend/token-verifier.js';
 import { serverInstructions } from '../clerk/instructions.js';
-import { CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
+import { HTTP_CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
 import type { Capability } from '../engine/model.js';
 import { wholeNumber } from '../clerk/settings.js';
 import { log, logUnhandledRejections } from '../log.js';
 import { ConfirmationStates } from '../mcp/confirm-step.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../mcp/http/options.js';
 import { protectedResource, type ProtectedResource } from '../mcp/http/protected-resource.js';
-import { isLoopback } from '../mcp/http/hosts.js';
+import { isLoopback } from '../loopback.js';
 import { serveHttp } from '../mcp/http/serve.js';
 import { createServer } from '../mcp/server.js';
 import type { CliOptions } from './arguments.js';
@@ -70,10 +70,14 @@ export async function serveHosted(cli: CliOptions, capability: Capability): Prom
     await closeSandbox();
     throw error;
   }
+  if (!config.allowedClientIds) {
+    // Clerk's verify answer names no audience: the client id is the one way to tell tokens apart.
+    log('CLERK_MCP_ALLOWED_CLIENT_IDS is not set: a token any OAuth application of this Clerk instance obtained (one meant for another resource included) is accepted here. Set it to the client id(s) of the applications meant for this server, comma-separated.');
+  }
   const backend = new BackendClient(config.backend);
   logUnhandledRejections(backend);
   const verifier = new ClerkTokenVerifier(backend, { cacheMs: config.tokenCacheMs, allowedClientIds: config.allowedClientIds });
-  const states = new ConfirmationStates(CONFIRM_TIMEOUT_MS, { key: confirmationKey(config.backend.secretKey), bind: (ctx) => byUser(ctx.http?.authInfo) });
+  const states = new ConfirmationStates(HTTP_CONFIRM_TIMEOUT_MS, { key: confirmationKey(config.backend.secretKey), bind: (ctx) => byUser(ctx.http?.authInfo) });
   const requestTimeoutMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000, 'milliseconds');
   const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
   const options: HostedServerOptions = { capability, backend, confirm: cli.confirm, states };

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
+import { HTTP_CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
 import { ConfigError } from '../errors.js';
 import { wholeNumber } from '../clerk/settings.js';
 import { log } from '../log.js';
 import { ConfirmationStates } from '../mcp/confirm-step.js';
 import { bearerSecret } from '../mcp/http/bearer-secret.js';
-import { hostNames, isLoopback } from '../mcp/http/hosts.js';
+import { isLoopback } from '../loopback.js';
+import { hostNames } from '../mcp/http/hosts.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../mcp/http/options.js';
 import { serveHttp } from '../mcp/http/serve.js';
 import type { CliOptions } from './arguments.js';
@@ -57,7 +58,7 @@ export async function serveLocalHttp({ cli, capability, settings }: ServeOptions
   const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
   const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
   // One signer for every request's server: a question asked in one request is answered in the next.
-  const states = new ConfirmationStates(CONFIRM_TIMEOUT_MS);
+  const states = new ConfirmationStates(HTTP_CONFIRM_TIMEOUT_MS);
   const server = await serveHttp(
     {
       factory: () => createClerkServer({ capability, clerk, confirm: cli.confirm, states, signIn }),
@@ -68,7 +69,15 @@ export async function serveLocalHttp({ cli, capability, settings }: ServeOptions
       requestTimeoutMs,
       onerror: (error) => log(`http: ${error.message}`, clerk),
     },
-    { onStop: () => clerk.stop(), onClose, graceMs },
+    // As in hosted mode: calls in flight, and those waiting for a slot to Clerk, finish within the
+    // grace period (new requests hear 503 meanwhile); the client is stopped only after it.
+    {
+      onClose: async () => {
+        clerk.stop();
+        await onClose();
+      },
+      graceMs,
+    },
   );
   log(`serving MCP over HTTP at ${server.url} (health: ${server.origin}/healthz)`);
   // Shown once, here, and nowhere else; a secret from the environment is never shown.

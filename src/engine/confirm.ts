@@ -22,6 +22,14 @@ export function confirmationReason(op: OperationSpec, bulkLists = true): Confirm
  */
 export const CONFIRM_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * How long a question asked over HTTP stays answerable. There the client asks the person and
+ * calls again at once with the answer: two minutes is the time to read and decide. A signed state
+ * that lives longer is only a longer window to send it again (to another replica, or after a
+ * restart, where this process's record of answered questions does not reach).
+ */
+export const HTTP_CONFIRM_TIMEOUT_MS = 2 * 60_000;
+
 // Long lists are cut in the message; the count is always exact.
 const MAX_LISTED = 100;
 

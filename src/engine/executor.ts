@@ -9,13 +9,22 @@ export interface Failure {
   readonly expected: boolean;
 }
 
+/** What the protocol layer knows of a call beyond its arguments. */
+export interface ExecutionContext {
+  /**
+   * The id of the confirmation question whose yes this call carries out. A service that replicas
+   * share may record it with what the call creates, and refuse a second call carrying it.
+   */
+  readonly confirmation?: string;
+}
+
 /**
  * Runs tool definitions against one service: a protocol layer calls it and never sees the
  * service's client, its list shapes or its error types.
  */
 export interface ToolExecutor {
   /** Runs the tool and gives its structured result (the shape of the tool's output schema). */
-  execute(tool: ToolDefinition, args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  execute(tool: ToolDefinition, args: Readonly<Record<string, unknown>>, signal: AbortSignal, context?: ExecutionContext): Promise<Record<string, unknown>>;
   /** Looks up what a confirmation question should show; reads only, never throws. */
   questionContext(args: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<QuestionContext>;
   /** The organizations the user can manage, as the resource's JSON body; absent for a service without them (no resource is served). */

@@ -80,7 +80,7 @@ export class ConfirmationStates {
 
 /** What to do with a call that needs consent. */
 export type ConfirmStep =
-  | { readonly kind: 'go' }
+  | { readonly kind: 'go'; /** The question a yes answered: absent when the client cannot be asked. */ readonly confirmation?: string }
   | { readonly kind: 'ask'; readonly result: InputRequiredResult }
   | { readonly kind: 'refused'; readonly why: string };
 
@@ -137,7 +137,7 @@ export async function confirmStep(server: McpServer, ctx: ServerContext, states:
   if (!states.use(state.question)) return { kind: 'refused', why: 'this confirmation was already answered (each question is answered once): ask again' };
   switch (answer.action) {
     case 'accept':
-      return answer.content?.confirm === true ? { kind: 'go' } : { kind: 'refused', why: 'the user did not confirm' };
+      return answer.content?.confirm === true ? { kind: 'go', confirmation: state.question } : { kind: 'refused', why: 'the user did not confirm' };
     case 'decline':
       return { kind: 'refused', why: 'the user declined' };
     case 'cancel':

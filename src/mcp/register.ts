@@ -43,6 +43,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
             if (step.kind === 'ask') return step.result;
             if (step.kind === 'refused') return { isError: true, content: [{ type: 'text', text: `${tool.name} was not run: ${step.why}. Nothing was sent to Clerk. ${options.signIn.howTo}` }] };
           }
+          let confirmation: string | undefined;
           if (asks) {
             const request = toRequest(tool.operation, args, signal);
             const question = async (): Promise<string> => executor.redact(confirmationMessage(tool.operation, args, request, await executor.questionContext(args, signal)));
@@ -52,8 +53,9 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
             if (step.kind === 'refused') {
               return { isError: true, content: [{ type: 'text', text: executor.redact(`${tool.name} was not run: ${step.why}. Nothing was sent to Clerk. Do not retry unless the user asks to.`) }] };
             }
+            confirmation = step.confirmation;
           }
-          const structured = await executor.execute(tool, args, signal);
+          const structured = await executor.execute(tool, args, signal, confirmation === undefined ? undefined : { confirmation });
           // The call was carried out: from here on, a failure must not read as "not done" (a create
           // repeated invites twice). The SDK would check the output schema after this handler
           // returns, where a mismatch reads as a plain failure: checked here instead.

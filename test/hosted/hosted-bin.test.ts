@@ -132,6 +132,47 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
     expect(writes(sandbox)).toEqual([`POST /organizations/${ORG}/invitations/bulk`]);
   });
 
+  it('refuses a confirmation replayed to another replica after its invitation was revoked: Clerk is the shared record, nothing is created again', async () => {
+    const { sandbox, env } = await sandboxed();
+    const a = await startHttpBin(['--hosted'], env);
+    const b = await startHttpBin(['--hosted', '--public-url', a.origin], env);
+    const admin = await signInWithOAuth(sandbox.url, 'admin@sandbox.test');
+    // A 2026-07-28 client by hand: each tools/call carries its envelope; the retry, the answer and the state.
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'by-hand', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+    const args = { organization_id: ORG, email_address: ['replay.one@example.com', 'replay.two@example.com'], role: 'org:member', notify: false };
+    const post = async (bin: HttpBin, retry: object = {}): Promise<{ result?: { requestState?: string; isError?: boolean; content?: { text: string }[]; structuredContent?: { data: { id: string }[] } } }> => {
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'bulkCreateOrganizationInvitations', arguments: args, ...retry, _meta: meta } });
+      const res = await fetch(bin.url, { method: 'POST', headers: { authorization: `Bearer ${admin.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'bulkCreateOrganizationInvitations' }, body });
+      const raw = await res.text();
+      expect(res.status, raw).toBe(200);
+      return JSON.parse(raw) as never;
+    };
+    const asked = await post(a);
+    const requestState = asked.result?.requestState ?? '';
+    // Good for two minutes over HTTP (the SDK's state: `v1.` + base64url JSON with `exp` in seconds + `.` + MAC).
+    const { exp } = JSON.parse(Buffer.from(requestState.slice(3).split('.')[0]!, 'base64url').toString('utf8')) as { exp: number };
+    expect(exp - Date.now() / 1000).toBeGreaterThan(100);
+    expect(exp - Date.now() / 1000).toBeLessThanOrEqual(121);
+    const answer = { requestState, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } };
+    const created = await post(a, answer);
+    expect(created.result?.isError).toBeFalsy();
+    const ids = created.result?.structuredContent?.data.map((i) => i.id) ?? [];
+    expect(ids).toHaveLength(2);
+    for (const id of ids) {
+      const revoked = await fetch(`${sandbox.backendApiUrl}/organizations/${ORG}/invitations/${id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${sandbox.secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ requesting_user_id: ADMIN }) });
+      expect(revoked.status).toBe(200);
+    }
+    const before = writes(sandbox);
+    // The same yes, sent to the other replica: its own record of answered questions never saw it.
+    const replayed = await post(b, answer);
+    expect(replayed.result?.isError).toBe(true);
+    expect(replayed.result?.content?.[0]?.text).toContain('this confirmation was already used');
+    expect(writes(sandbox)).toEqual(before);
+    expect(before.filter((w) => w.endsWith('/invitations/bulk'))).toHaveLength(1);
+    // And the same replica still refuses it by its own record.
+    expect((await post(a, answer)).result?.content?.[0]?.text).toContain('already answered');
+  });
+
   it('runs on its own sandbox with --sandbox --hosted: the OAuth server and Backend API in the same process', async () => {
     const bin = await startHttpBin(['--sandbox', '--hosted', '--no-confirm']);
     const issuer = /sandbox: simulated Clerk .* at (http:\/\/\S+);/.exec(bin.stderr())?.[1] ?? '';
@@ -143,6 +184,17 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
     expect((await call(await connect(bin.url, admin.access_token, '2026-07-28'), 'bulkCreateOrganizationInvitations', args)).structuredContent).toMatchObject({ total_count: 2 });
   });
 
+  it('warns once at start when CLERK_MCP_ALLOWED_CLIENT_IDS is unset (tokens of every OAuth application are accepted), not when it is set', async () => {
+    const { env } = await sandboxed();
+    const open = await startHttpBin(['--hosted'], env);
+    const warnings = open.stderr().split('\n').filter((line) => line.includes('CLERK_MCP_ALLOWED_CLIENT_IDS'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('is not set: a token any OAuth application of this Clerk instance obtained (one meant for another resource included) is accepted here');
+    const pinned = await startHttpBin(['--hosted'], { ...env, CLERK_MCP_ALLOWED_CLIENT_IDS: 'client_mcp' });
+    expect(pinned.stderr()).toContain('serving MCP over HTTP');
+    expect(pinned.stderr()).not.toContain('CLERK_MCP_ALLOWED_CLIENT_IDS');
+  });
+
   it('lets a call in flight at SIGTERM finish, its write included, then exits 0', async () => {
     const fake = await startFakeClerk((request) => {
       if (request.path.endsWith('/access_tokens/verify')) return { json: { object: 'clerk_idp_oauth_access_token', id: 'oat_1', client_id: 'client_1', subject: ADMIN, scopes: [], revoked: false, revocation_reason: null, expired: false, expiration: Date.now() / 1000 + 3600, created_at: 1, updated_at: 1 } };
@@ -151,7 +203,7 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
       return { json: backendInvitation({ organization_id: ORG }) };
     });
     const bin = await startHttpBin(['--hosted'], { CLERK_FRONTEND_API_URL: 'http://127.0.0.1:9', CLERK_BACKEND_API_URL: fake.url, CLERK_SECRET_KEY: SECRET_KEY });
-    const client = await connect(bin.url, 'a-token', '2026-07-28');
+    const client = await connect(bin.url, 'oat_a_token_0123456789abcdef0123', '2026-07-28');
     const pending = call(client, 'createOrganizationInvitations', { organization_id: ORG, email_address: 'a@example.com', role: 'org:member' });
     while (!fake.requests.some((r) => r.path.endsWith('/organization_memberships'))) await new Promise((resolve) => setTimeout(resolve, 10));
     bin.child.kill('SIGTERM');

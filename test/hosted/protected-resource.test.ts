@@ -20,7 +20,11 @@ const listOnly: ToolExecutor = {
   redact: (text) => text,
 };
 
-/** Clerk's verify answer for each token a test uses. */
+/** A token of the shape Clerk issues, `oat_` then `name` padded; the fake reads `name` back. */
+const tokenOf = (name: string): string => `oat_${name.padEnd(32, '0')}`;
+const nameOf = (token: string): string => token.slice(4).replace(/0+$/, '');
+
+/** Clerk's verify answer for each token a test uses, by name. */
 const ANSWERS: Record<string, Reply> = {
   good: { json: { object: 'clerk_idp_oauth_access_token', id: 'oat_1', client_id: 'client_mcp', subject: ADMIN, scopes: ['profile', 'email'], revoked: false, revocation_reason: null, expired: false, expiration: Date.now() / 1000 + 3600, created_at: 1, updated_at: 1 } },
   revoked: { json: { object: 'clerk_idp_oauth_access_token', id: 'oat_2', client_id: 'client_mcp', subject: ADMIN, scopes: [], revoked: true, revocation_reason: 'Revoked by user', expired: false, expiration: Date.now() / 1000 + 3600, created_at: 1, updated_at: 1 } },
@@ -37,7 +41,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<{ server: HttpServer; resource: string }> {
-  const fake = await startFakeClerk((request) => ANSWERS[(JSON.parse(request.body) as { access_token: string }).access_token] ?? { status: 404, json: clerkErrors({ code: 'resource_not_found' }) });
+  const fake = await startFakeClerk((request) => ANSWERS[nameOf((JSON.parse(request.body) as { access_token: string }).access_token)] ?? { status: 404, json: clerkErrors({ code: 'resource_not_found' }) });
   const verifier = new ClerkTokenVerifier(new BackendClient(backendSettings(fake.url)));
   const capability = loadCapability();
   // The resource's URL needs the port, known once listening; no request comes before it is set.
@@ -75,7 +79,12 @@ describe('the protected resource (RFC 9728) in front of /mcp', () => {
     }
   });
 
-  it.each(['forged', 'revoked', 'expired'])('answers a %s token 401 invalid_token with the metadata URL', async (token) => {
+  it.each([
+    ['forged', tokenOf('forged')],
+    ['revoked', tokenOf('revoked')],
+    ['expired', tokenOf('expired')],
+    ['malformed (never sent to Clerk)', 'not-a-clerk-token'],
+  ])('answers a %s token 401 invalid_token with the metadata URL', async (_what, token) => {
     const { server } = await start();
     const res = await post(server.url, { authorization: `Bearer ${token}` });
     expect(res.status).toBe(401);
@@ -86,7 +95,7 @@ describe('the protected resource (RFC 9728) in front of /mcp', () => {
 
   it('answers 503 with Retry-After when Clerk cannot verify the token right now', async () => {
     const { server } = await start();
-    const res = await post(server.url, { authorization: 'Bearer busy' });
+    const res = await post(server.url, { authorization: `Bearer ${tokenOf('busy')}` });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
   });
@@ -94,7 +103,7 @@ describe('the protected resource (RFC 9728) in front of /mcp', () => {
   it('serves a valid token\'s caller', async () => {
     const { server } = await start();
     client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: 'Bearer good' } } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${tokenOf('good')}` } } }));
     expect((await client.listTools()).tools).toHaveLength(5);
   });
 });

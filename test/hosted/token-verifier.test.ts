@@ -6,6 +6,8 @@ import { ADMIN, backendSettings, SECRET_KEY } from '../helpers/fake-backend.js';
 import { clerkErrors, startFakeClerk, type FakeClerk, type Reply } from '../helpers/fake-clerk.js';
 
 const TOKEN = 'oat_live_secret_access_token_0123456789abcdef';
+/** A token of the shape Clerk issues (`oat_` then URL-safe characters), named by `name`. */
+const oat = (name: string): string => `oat_${name.padEnd(32, '0')}`;
 const NOW = 1_800_000_000_000;
 
 /** Clerk's verify answer for a live token of ADMIN, issued to client_mcp. */
@@ -70,9 +72,9 @@ describe('verifying OAuth access tokens with the Backend API', () => {
   });
 
   it('refuses a token issued to an application outside CLERK_MCP_ALLOWED_CLIENT_IDS (a token for another resource)', async () => {
-    const { verifier } = await verifierFor((token) => ({ json: verified({ client_id: token === 'theirs' ? 'client_other_app' : 'client_mcp' }) }), { allowedClientIds: ['client_mcp'] });
-    expect(await refusal(verifier.verifyAccessToken('theirs'))).toEqual({ code: OAuthErrorCode.InvalidToken, message: 'The access token was issued to an application this server does not accept' });
-    expect((await verifier.verifyAccessToken('ours')).clientId).toBe('client_mcp');
+    const { verifier } = await verifierFor((token) => ({ json: verified({ client_id: token === oat('theirs') ? 'client_other_app' : 'client_mcp' }) }), { allowedClientIds: ['client_mcp'] });
+    expect(await refusal(verifier.verifyAccessToken(oat('theirs')))).toEqual({ code: OAuthErrorCode.InvalidToken, message: 'The access token was issued to an application this server does not accept' });
+    expect((await verifier.verifyAccessToken(oat('ours'))).clientId).toBe('client_mcp');
   });
 
   it('keeps a verification for a few seconds, then asks again', async () => {
@@ -96,7 +98,7 @@ describe('verifying OAuth access tokens with the Backend API', () => {
 
   it('keeps a refusal too, so that a flood of one forged token costs one call to Clerk', async () => {
     const { fake, verifier } = await verifierFor(() => ({ status: 404, json: clerkErrors({ code: 'resource_not_found' }) }));
-    for (let i = 0; i < 5; i++) await refusal(verifier.verifyAccessToken('forged'));
+    for (let i = 0; i < 5; i++) await refusal(verifier.verifyAccessToken(oat('forged')));
     expect(fake.requests).toHaveLength(1);
   });
 
@@ -109,11 +111,11 @@ describe('verifying OAuth access tokens with the Backend API', () => {
 
   it('keeps at most maxEntries verifications, dropping the oldest', async () => {
     const { fake, verifier } = await verifierFor(() => ({ json: verified() }), { maxEntries: 2 });
-    for (const token of ['a', 'b', 'c']) await verifier.verifyAccessToken(token);
+    for (const token of ['a', 'b', 'c']) await verifier.verifyAccessToken(oat(token));
     expect(verifier.cached).toBe(2);
-    await verifier.verifyAccessToken('c');
-    await verifier.verifyAccessToken('a');
-    expect(fake.requests.map((r) => (JSON.parse(r.body) as { access_token: string }).access_token)).toEqual(['a', 'b', 'c', 'a']);
+    await verifier.verifyAccessToken(oat('c'));
+    await verifier.verifyAccessToken(oat('a'));
+    expect(fake.requests.map((r) => (JSON.parse(r.body) as { access_token: string }).access_token)).toEqual(['a', 'b', 'c', 'a'].map(oat));
   });
 
   it('says temporarily_unavailable when Clerk cannot answer (429 after its retries), keeps nothing, and logs no token', async () => {

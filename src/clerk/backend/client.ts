@@ -35,7 +35,7 @@ export const BACKEND_API: Upstream = {
  * `Clerk-API-Version`, JSON bodies), shared by every user of a hosted server. Retries as the
  * Frontend API client does (http.ts): a GET after 429, 502–504 or a network error, a POST only after
  * 429, where Clerk did nothing: a write that may have been applied is never sent again. The
- * secret key, and every other secret handed to `addSecret`, is scrubbed from every message.
+ * secret key is scrubbed from every message.
  */
 export class BackendClient {
   readonly #settings: BackendSettings;
@@ -70,14 +70,9 @@ export class BackendClient {
     return this.#settings.baseUrl;
   }
 
-  /** Replaces the secret key (and every secret added) with `[redacted]`, and anything shaped like a JWT. */
+  /** Replaces the secret key with `[redacted]`, and anything shaped like a JWT. */
   redact(text: string): string {
     return this.#secrets.redact(text);
-  }
-
-  /** Remembers a secret that must never appear in a message (an OAuth access token being verified). */
-  addSecret(secret: string): void {
-    this.#secrets.add(secret);
   }
 
   /** Sends nothing more: requests from now on, and those waiting for a slot, fail saying nothing was sent. */

@@ -1,5 +1,6 @@
 import { ClerkApiError, describeFailure } from '../errors.js';
 import { describeRefusal, RefusedBeforeSending } from './refusal.js';
+import { ConfirmationAlreadyUsed } from './replay.js';
 
 const OPERATOR = 'This is the server\'s configuration, not the user\'s doing: tell whoever runs this server.';
 
@@ -10,6 +11,7 @@ const OPERATOR = 'This is the server\'s configuration, not the user\'s doing: te
  */
 export function describeBackendFailure(what: string, error: unknown): string {
   if (error instanceof RefusedBeforeSending) return describeRefusal(what, error);
+  if (error instanceof ConfirmationAlreadyUsed) return `${what} was not run: ${error.message}`;
   if (error instanceof ClerkApiError) {
     // The Frontend API's lines without its hint, which would send the user to sign in again.
     const lines = describeFailure(what, error).split('\n').filter((line) => !line.startsWith('Hint: '));

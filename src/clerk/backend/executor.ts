@@ -3,12 +3,13 @@ import { toRequest } from '../../engine/request.js';
 import { isRecord } from '../../json.js';
 import { ClerkApiError, ClerkRequestError } from '../errors.js';
 import { shapeOutput } from '../executor.js';
-import { jsonBody } from './body.js';
+import { isCreate, jsonBody } from './body.js';
 import type { BackendClient } from './client.js';
 import { describeBackendFailure } from './errors.js';
 import { userMemberships, type UserMembership } from './memberships.js';
 import { lookUpPendingInvitation } from './lookup.js';
 import { RefusedBeforeSending, refusalFor } from './refusal.js';
+import { CONFIRMATION_KEY, ConfirmationAlreadyUsed, refuseReplay } from './replay.js';
 
 /**
  * Runs the tools through Clerk's Backend API as the user `userId` (an OAuth token's subject): one
@@ -31,12 +32,18 @@ export function backendExecutor(client: BackendClient, userId: string): ToolExec
     return membership?.canManageMembers ? membership : undefined;
   };
   return {
-    async execute(tool, args, signal) {
+    async execute(tool, args, signal, context) {
       const request = toRequest(tool.operation, args, signal);
       const organizationId = String(args.organization_id);
       const membership = (await membershipsOf(signal)).find((m) => m.id === organizationId);
       if (!membership?.canManageMembers) throw refusalFor({ method: request.method, path: request.path }, userId, organizationId, membership);
-      const body = await client.request({ method: request.method, path: request.path, query: request.query, json: jsonBody(tool.operation, request.form, userId), quotable: request.form, signal });
+      // A confirmed create is recorded in Clerk, which every replica reads: a yes sent again to
+      // another replica finds its invitations there and sends nothing.
+      const confirmation = isCreate(tool.operation) ? context?.confirmation : undefined;
+      const [firstAddress] = [args.email_address].flat();
+      if (confirmation !== undefined && typeof firstAddress === 'string') await refuseReplay(client, organizationId, firstAddress, confirmation, signal);
+      const stamp = confirmation === undefined ? undefined : { [CONFIRMATION_KEY]: confirmation };
+      const body = await client.request({ method: request.method, path: request.path, query: request.query, json: jsonBody(tool.operation, request.form, userId, stamp), quotable: request.form, signal });
       return withoutPrivateMetadata(shapeOutput(tool.operation, body));
     },
     async questionContext(args, signal) {
@@ -56,7 +63,7 @@ export function backendExecutor(client: BackendClient, userId: string): ToolExec
     },
     explain: (what, error) => ({
       text: client.redact(describeBackendFailure(what, error)),
-      expected: error instanceof ClerkApiError || error instanceof ClerkRequestError || error instanceof RefusedBeforeSending,
+      expected: error instanceof ClerkApiError || error instanceof ClerkRequestError || error instanceof RefusedBeforeSending || error instanceof ConfirmationAlreadyUsed,
     }),
     unusableAnswer: ({ name, operation }, args, problem) => {
       const { method, path } = toRequest(operation, args);

@@ -3,15 +3,26 @@ import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } fr
 import { isRecord } from '../../json.js';
 import { log } from '../../log.js';
 import { ClerkApiError } from '../errors.js';
+import { Limiter, LimiterFull } from '../limiter.js';
 import type { BackendClient } from './client.js';
+import { mayBeClerkAccessToken } from './token-shape.js';
 
 export const VERIFY_PATH = '/v1/oauth_applications/access_tokens/verify';
 
 export interface TokenVerifierOptions {
   /** How long a verification (a yes or a no) is reused, in ms; never past the token's expiration. Default 5 s. */
   readonly cacheMs?: number;
-  /** Most verifications kept; the oldest go first. Default 10,000. */
+  /** Most tokens found valid kept; the oldest go first. Default 10,000. */
   readonly maxEntries?: number;
+  /**
+   * Most refusals kept, apart from the valid tokens: a flood of distinct bad tokens evicts only
+   * other refusals, never a valid user's verification. Default 1,000.
+   */
+  readonly maxRefusals?: number;
+  /** Verifications sent to Clerk at once, out of the Backend API client's slots. Default 2. */
+  readonly concurrency?: number;
+  /** Verifications waiting for one of those; past that, 503 (temporarily_unavailable) at once. Default 32. */
+  readonly maxWaiting?: number;
   /**
    * The OAuth applications (client ids) whose tokens are accepted; undefined accepts every client
    * of the instance. Clerk's verify answer names no audience, so this is the one way to refuse a
@@ -34,6 +45,11 @@ interface Entry {
 
 export const DEFAULT_TOKEN_CACHE_MS = 5_000;
 const DEFAULT_MAX_ENTRIES = 10_000;
+const DEFAULT_MAX_REFUSALS = 1_000;
+const DEFAULT_CONCURRENCY = 2;
+const DEFAULT_MAX_WAITING = 32;
+// A failing Clerk fails every verification: one log line per interval says so, with a count.
+const LOG_INTERVAL_MS = 10_000;
 
 /** The user a verified token acts for (`AuthInfo.extra.subject`), or undefined. */
 export function subjectOf(authInfo: AuthInfo | undefined): string | undefined {
@@ -41,66 +57,121 @@ export function subjectOf(authInfo: AuthInfo | undefined): string | undefined {
   return typeof subject === 'string' ? subject : undefined;
 }
 
+const refuse = (why: string): OAuthError => new OAuthError(OAuthErrorCode.InvalidToken, why);
+
+// Keeps `entry` under `key` in `map`, dropping the oldest entries past `max`.
+function keep(map: Map<string, Entry>, key: string, entry: Entry, max: number): void {
+  map.delete(key);
+  map.set(key, entry);
+  for (const oldest of map.keys()) {
+    if (map.size <= max) break;
+    map.delete(oldest);
+  }
+}
+
 /**
  * Verifies OAuth access tokens with Clerk's Backend API (`POST /v1/oauth_applications/access_tokens/verify`),
  * as the MCP SDK's bearer gate asks: an AuthInfo for a live token (subject in `extra`), an
  * OAuthError otherwise. Unknown, revoked, expired and `{ active: false }` tokens are `invalid_token`;
  * when Clerk cannot answer (rate limit, outage) it is `temporarily_unavailable`; when Clerk refuses
- * the server's own secret key, `server_error`. Each verification is kept for a few seconds, keyed
- * by a hash of the token (the token itself is never a key, nor logged), and concurrent
- * verifications of one token share one request: a burst of calls from one agent costs one call to
- * Clerk, from the budget every replica shares.
+ * the server's own secret key, `server_error`.
+ *
+ * Every call to Clerk spends the budget all replicas share, so: a token that cannot be Clerk's
+ * (token-shape.ts) is refused without asking; verifications get their own few slots, out of the
+ * Backend API client's, with a bounded line (full: `temporarily_unavailable`, 503), so a flood of
+ * tokens cannot starve tool calls; each answer is kept for a few seconds, keyed by a hash of the
+ * token (the token itself is never a key, nor logged), refusals apart from valid tokens; and
+ * concurrent verifications of one token share one request.
  */
 export class ClerkTokenVerifier implements OAuthTokenVerifier {
   readonly #client: BackendClient;
   readonly #cacheMs: number;
   readonly #maxEntries: number;
+  readonly #maxRefusals: number;
   readonly #allowed: ReadonlySet<string> | undefined;
   readonly #now: () => number;
-  readonly #cache = new Map<string, Entry>();
+  readonly #slots: Limiter;
+  readonly #verified = new Map<string, Entry>();
+  readonly #refused = new Map<string, Entry>();
+  readonly #pending = new Map<string, Promise<AuthInfo>>();
+  #loggedAt = Number.NEGATIVE_INFINITY;
+  #unlogged = 0;
 
   constructor(client: BackendClient, options: TokenVerifierOptions = {}) {
     this.#client = client;
     this.#cacheMs = options.cacheMs ?? DEFAULT_TOKEN_CACHE_MS;
     this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.#maxRefusals = options.maxRefusals ?? DEFAULT_MAX_REFUSALS;
     this.#allowed = options.allowedClientIds ? new Set(options.allowedClientIds) : undefined;
     this.#now = options.now ?? Date.now;
+    this.#slots = new Limiter(options.concurrency ?? DEFAULT_CONCURRENCY, options.maxWaiting ?? DEFAULT_MAX_WAITING);
   }
 
-  /** Verifications kept. */
+  /** Valid tokens' verifications kept. */
   get cached(): number {
-    return this.#cache.size;
+    return this.#verified.size;
+  }
+
+  /** Refusals kept. */
+  get refusalsCached(): number {
+    return this.#refused.size;
   }
 
   verifyAccessToken(token: string): Promise<AuthInfo> {
+    if (!mayBeClerkAccessToken(token)) return Promise.reject(refuse('The access token is not one Clerk issues'));
     const key = createHash('sha256').update(token).digest('base64url');
     const now = this.#now();
-    const hit = this.#cache.get(key);
+    const hit = this.#verified.get(key) ?? this.#refused.get(key);
     if (hit && hit.until > now) return hit.outcome;
-    this.#cache.delete(key);
-    const outcome = this.#verify(token);
-    // Kept until the answer says otherwise (below); a failure to ask is not kept at all.
-    this.#remember(key, { until: now + this.#cacheMs, outcome });
+    this.#verified.delete(key);
+    this.#refused.delete(key);
+    const pending = this.#pending.get(key);
+    if (pending) return pending;
+    const outcome = this.#verifyInTurn(token);
+    this.#pending.set(key, outcome);
     outcome.then(
       (info) => {
+        this.#pending.delete(key);
         // Never past the token's own expiry.
         const until = Math.min(now + this.#cacheMs, (info.expiresAt ?? 0) * 1000);
-        if (this.#cache.get(key)?.outcome === outcome) this.#cache.set(key, { until, outcome });
+        keep(this.#verified, key, { until, outcome }, this.#maxEntries);
       },
       (error: unknown) => {
-        const refused = error instanceof OAuthError && error.code === OAuthErrorCode.InvalidToken;
-        if (!refused && this.#cache.get(key)?.outcome === outcome) this.#cache.delete(key);
+        this.#pending.delete(key);
+        // A failure to ask is not kept at all.
+        if (error instanceof OAuthError && error.code === OAuthErrorCode.InvalidToken) keep(this.#refused, key, { until: now + this.#cacheMs, outcome }, this.#maxRefusals);
       },
     );
     return outcome;
   }
 
-  #remember(key: string, entry: Entry): void {
-    this.#cache.set(key, entry);
-    for (const oldest of this.#cache.keys()) {
-      if (this.#cache.size <= this.#maxEntries) break;
-      this.#cache.delete(oldest);
+  async #verifyInTurn(token: string): Promise<AuthInfo> {
+    let release: () => void;
+    try {
+      release = await this.#slots.acquire();
+    } catch (error) {
+      if (!(error instanceof LimiterFull)) throw error;
+      this.#log('verifying access tokens: too many verifications are waiting for Clerk; refusing more for now (503).');
+      throw new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'The access token cannot be verified right now: try again shortly');
     }
+    try {
+      return await this.#verify(token);
+    } finally {
+      release();
+    }
+  }
+
+  // One line per LOG_INTERVAL_MS, saying how many like it were not written: a flood must not flood the log.
+  #log(message: string): void {
+    const now = this.#now();
+    if (now - this.#loggedAt < LOG_INTERVAL_MS) {
+      this.#unlogged++;
+      return;
+    }
+    const unlogged = this.#unlogged > 0 ? ` (${this.#unlogged} similar line(s) not written in the last ${LOG_INTERVAL_MS / 1000} s)` : '';
+    this.#loggedAt = now;
+    this.#unlogged = 0;
+    log(`${message}${unlogged}`, this.#client);
   }
 
   async #verify(token: string): Promise<AuthInfo> {
@@ -114,7 +185,6 @@ export class ClerkTokenVerifier implements OAuthTokenVerifier {
   }
 
   #authInfo(answer: unknown, token: string): AuthInfo {
-    const refuse = (why: string): OAuthError => new OAuthError(OAuthErrorCode.InvalidToken, why);
     if (!isRecord(answer) || answer.active === false) throw refuse('The access token is expired or not active');
     if (answer.object !== 'clerk_idp_oauth_access_token') throw refuse('The access token is not an OAuth access token of this Clerk instance');
     if (answer.revoked === true) throw refuse('The access token was revoked');
@@ -141,10 +211,10 @@ export class ClerkTokenVerifier implements OAuthTokenVerifier {
       return new OAuthError(OAuthErrorCode.InvalidToken, 'The access token is not known to this Clerk instance');
     }
     if (error instanceof ClerkApiError && (error.status === 401 || error.status === 403)) {
-      log(`verifying an access token: Clerk refused the server's secret key (${detail}): check CLERK_SECRET_KEY.`, this.#client);
+      this.#log(`verifying an access token: Clerk refused the server's secret key (${detail}): check CLERK_SECRET_KEY.`);
       return new OAuthError(OAuthErrorCode.ServerError, 'The server cannot verify access tokens: its Clerk configuration is wrong');
     }
-    log(`verifying an access token: Clerk could not answer (${detail}).`, this.#client);
+    this.#log(`verifying an access token: Clerk could not answer (${detail}).`);
     return new OAuthError(OAuthErrorCode.TemporarilyUnavailable, 'The access token cannot be verified right now: try again shortly');
   }
 }

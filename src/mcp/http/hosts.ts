@@ -1,12 +1,5 @@
 import { isIP } from 'node:net';
 
-/** Whether listening on `host` keeps the server to this machine (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (bare === 'localhost' || bare === '::1') return true;
-  return isIP(bare) === 4 && bare.startsWith('127.');
-}
-
 /**
  * Host names as the Host and Origin checks compare them: lower case, without a port, IPv6 in
  * brackets. Throws on something that is not a host name (a URL, a path, a port alone).

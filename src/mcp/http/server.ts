@@ -4,7 +4,7 @@ import { hostHeaderValidation, originValidation, toNodeHandler, type NodeIncomin
 import { createMcpHandler, localhostAllowedHostnames, type AuthInfo } from '@modelcontextprotocol/server';
 import { ConfigError } from '../../errors.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type HttpServerOptions } from './options.js';
-import { isLoopback } from './hosts.js';
+import { isLoopback } from '../../loopback.js';
 
 /** The MCP endpoint's path. */
 export const MCP_PATH = '/mcp';
@@ -43,6 +43,20 @@ function headersOnly(req: IncomingMessage, origin: string, target: string): Requ
   return new Request(`${origin}${target}`, { method: req.method ?? 'GET', headers });
 }
 
+// Every method some route answers; the rest get 405 before anything else reads the request.
+const SERVED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+// What the SDK's handler answers on /mcp (its own 405 names these).
+const MCP_METHODS = 'GET, POST, DELETE';
+
+// The liveness probe: `{ "status": "ok" }`, or 503 once stopping (a balancer moves on).
+function health(req: IncomingMessage, res: ServerResponse, stopping: boolean): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
+  if (stopping) return refuse(res, 503, 'Service unavailable: the server is stopping', { 'retry-after': '1' });
+  res.removeHeader('connection');
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ status: 'ok' }));
+}
+
 // Web Response -> node response, for the small answers of authenticate and extra routes.
 async function send(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string> = {};
@@ -56,8 +70,10 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
  * Serves MCP over Streamable HTTP at `/mcp` with the SDK's `createMcpHandler` (both protocol eras
  * per request: 2026-07-28, and 2025-era clients through its stateless fallback; JSON responses, no
  * sessions), mounted on node:http with `@modelcontextprotocol/node`. In front of it, in order:
- * the Host check (403, every path), 503 once stopping, then on `/mcp` the Origin check (403) and
- * `authenticate` (its refusal as given); nothing reaches a server before all pass. Bodies over
+ * `/healthz` (answered whatever the Host, so that a balancer may probe by address), the Host check
+ * (403, every other path), 503 once stopping, 405 for a method no route serves (TRACE, CONNECT…),
+ * then on `/mcp` the Origin check (403) and `authenticate` (its refusal as given); nothing reaches a
+ * server before all pass. Bodies over
  * `maxBodyBytes` get 413 unread, a request not received whole within `requestTimeoutMs` gets 408
  * and its connection closed, a POST that is not JSON 415 (the SDK's checks).
  */
@@ -81,19 +97,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const route = async (req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<void> => {
     // Refusals close the connection, so that a body they did not read is not read after them.
     res.setHeader('connection', 'close');
-    if (!validateHost(req, res)) return;
-    if (stopping) return refuse(res, 503, 'Service unavailable: the server is stopping', { 'retry-after': '1' });
     // Routed on the path exactly as sent: `//x/mcp` or `/mcp/../admin` is no alias of `/mcp`.
     const target = req.url ?? '';
-    if (!target.startsWith('/')) return refuse(res, 400, 'Bad request: the request target must be a path');
     const path = target.split('?', 1)[0];
+    // Before the Host check: a balancer probes by address, not by name, and the answer reveals nothing.
+    if (path === HEALTH_PATH) return health(req, res, stopping);
+    if (!validateHost(req, res)) return;
+    if (stopping) return refuse(res, 503, 'Service unavailable: the server is stopping', { 'retry-after': '1' });
+    if (!target.startsWith('/')) return refuse(res, 400, 'Bad request: the request target must be a path');
+    // TRACE, CONNECT and extension methods: none is served here, and `new Request` throws on some.
+    if (!SERVED_METHODS.has(req.method ?? '')) return refuse(res, 405, 'Method not allowed', { allow: path === MCP_PATH ? MCP_METHODS : 'GET, HEAD, OPTIONS' });
     const request = headersOnly(req, origin, target);
-    if (path === HEALTH_PATH) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
-      res.removeHeader('connection');
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      return void res.end(JSON.stringify({ status: 'ok' }));
-    }
     if (path === MCP_PATH) {
       if (!validateOrigin(req, res)) return;
       const auth = await options.authenticate(request);

@@ -1,5 +1,5 @@
 /** `POST /oauth/token` (authorization_code with PKCE, refresh_token with rotation) and `POST /oauth/token/revoke` (RFC 7009). */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Reply } from '../reply.js';
 import { authenticateClient } from './client-auth.js';
@@ -56,7 +56,7 @@ function exchangeCode(oauth: OAuthState, client: OAuthClient, form: URLSearchPar
   const redirectUri = form.get('redirect_uri');
   if (entry.redirectUri !== null && redirectUri !== entry.redirectUri) throw invalidGrant('redirect_uri does not match the one of the authorization request');
   if (!VERIFIER.test(verifier)) throw invalidGrant('code_verifier must be 43 to 128 unreserved characters');
-  if (createHash('sha256').update(verifier).digest('base64url') !== entry.codeChallenge) throw invalidGrant('code_verifier does not match the code_challenge');
+  if (!sameText(createHash('sha256').update(verifier).digest('base64url'), entry.codeChallenge)) throw invalidGrant('code_verifier does not match the code_challenge');
   checkResources(entry.grant, form);
   const { reply, access, refresh } = tokenReply(oauth, client, entry.grant);
   entry.issued.access.push(access);
@@ -109,4 +109,12 @@ export function revoke(oauth: OAuthState, headers: IncomingHttpHeaders, form: UR
     for (const token of refreshToken.accessTokens) revokeAccessToken(token, 'Revoked by client');
   }
   return { status: 200, headers: NO_STORE };
+}
+
+// In constant time for equal lengths (a challenge is always 43 characters): how long a comparison
+// takes must not tell how much of a guessed verifier's hash was right.
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
