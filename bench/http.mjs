@@ -123,10 +123,11 @@ function load(url, call, calls, concurrency, check) {
  * Runs the HTTP table. `env` is the bench's clean environment (its loopback Clerk, the client token);
  * `expectCall(name, answer)` checks one answer as the stdio table does. Returns the rows and goals.
  */
-export async function httpTable({ bin, env, tool, args, checkCall, calls, rounds, concurrency }) {
+export async function httpTable({ bin, env, tool, args, checkCall, calls, rounds, concurrency, cpuProfDir }) {
   const httpEnv = { ...env, CLERK_MCP_HTTP_TOKEN: HTTP_TOKEN };
   const forwarder = await startProcess([here('./http-forwarder.mjs')], httpEnv, 'stdout', /http:\/\/127\.0\.0\.1:\d+\/mcp/);
-  const server = await startProcess([bin, 'serve', '--http', '--port', '0'], httpEnv, 'stderr', /http:\/\/127\.0\.0\.1:\d+\/mcp/);
+  const profiling = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  const server = await startProcess([...profiling, bin, 'serve', '--http', '--port', '0'], httpEnv, 'stderr', /http:\/\/127\.0\.0\.1:\d+\/mcp/);
   try {
     const eras = ['2025-11-25', '2026-07-28'];
     const requests = Object.fromEntries(await Promise.all(eras.map(async (era) => [era, await recordCall(server.url, era, tool, args)])));

@@ -28,13 +28,15 @@ const { values: opts } = parseArgs({
     'http-concurrency': { type: 'string', default: '16' },
     // Only the HTTP table (issue 11), e.g. while working on the HTTP transport.
     'http-only': { type: 'boolean', default: false },
+    // Writes a CPU profile of `serve --http` under the HTTP table's load to this folder (node --cpu-prof).
+    'http-cpu-prof': { type: 'string' },
   },
 });
 const RUNS = Number(opts.runs);
 const CALLS = Number(opts.calls);
 const BURSTS = Number(opts.bursts);
 const CONCURRENCY = Number(opts.concurrency);
-const HTTP = { calls: Number(opts['http-calls']), rounds: Number(opts['http-rounds']), concurrency: Number(opts['http-concurrency']) };
+const HTTP = { calls: Number(opts['http-calls']), rounds: Number(opts['http-rounds']), concurrency: Number(opts['http-concurrency']), cpuProfDir: opts['http-cpu-prof'] };
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const BIN = here('../dist/index.js');

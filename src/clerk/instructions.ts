@@ -6,12 +6,24 @@ import { annotationsFor } from '../engine/annotations.js';
 const names = (ops: readonly OperationSpec[]): string => ops.map((op) => op.name).join(', ');
 const hasParameter = (op: OperationSpec, name: string, where: 'query' | 'body'): boolean => op.inputParameters.some((p) => p.name === name && p.in === where);
 
+// Written once per list of operations: over HTTP a server, with its instructions, is built for every request.
+const written = new WeakMap<readonly OperationSpec[], string>();
+
 /**
  * The instructions for a server serving `operations` (after --read-only / --tools): they advise
  * only what can be done with the tools served, and name them, so that an agent is never told to
  * create, revoke or list with a tool it does not have. Which tool does what comes from its hints.
  */
 export function serverInstructions(operations: readonly OperationSpec[]): string {
+  let text = written.get(operations);
+  if (text === undefined) {
+    text = writeInstructions(operations);
+    written.set(operations, text);
+  }
+  return text;
+}
+
+function writeInstructions(operations: readonly OperationSpec[]): string {
   const reads = operations.filter((op) => annotationsFor(op).readOnlyHint === true);
   // Not idempotent: each call makes something new (a create); a repeat makes a second one.
   const creates = operations.filter((op) => annotationsFor(op).idempotentHint === false);

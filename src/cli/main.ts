@@ -48,7 +48,9 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
 async function serve(cli: CliOptions): Promise<void> {
   // Desktop clients run a server per window, for hours: V8 then keeps its heap small (a flag
   // V8 reads as it goes, so setting it now works) at a small cost in speed. BENCHMARKS.md.
-  setFlagsFromString('--optimize-for-size');
+  // Not over HTTP: one process serves many requests, each building a server, and more frequent
+  // garbage collection costs throughput there (BENCHMARKS.md, the HTTP table).
+  if (!cli.http) setFlagsFromString('--optimize-for-size');
   const { env } = cli;
   if (cli.hosted) {
     const capability = selectOperations(await bundledBackendCapability(), cli);

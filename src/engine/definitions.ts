@@ -17,8 +17,21 @@ export interface ToolDefinition {
   readonly operation: OperationSpec;
 }
 
-/** One tool definition per capability operation. */
-export function toolDefinitions(capability: Capability): ToolDefinition[] {
+// Built once per capability: an HTTP server is built for every request, and building the zod
+// schemas was most of its CPU. The definitions are read-only data, safe to share between servers.
+const built = new WeakMap<Capability, readonly ToolDefinition[]>();
+
+/** One tool definition per capability operation; the same objects for the same capability. */
+export function toolDefinitions(capability: Capability): readonly ToolDefinition[] {
+  let definitions = built.get(capability);
+  if (!definitions) {
+    definitions = buildDefinitions(capability);
+    built.set(capability, definitions);
+  }
+  return definitions;
+}
+
+function buildDefinitions(capability: Capability): readonly ToolDefinition[] {
   return capability.operations.map((op) => {
     const confirm = confirmationReason(op, capability.profile !== 'http');
     return {

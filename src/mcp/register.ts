@@ -6,6 +6,7 @@ import { toRequest } from '../engine/request.js';
 import { log } from '../log.js';
 import { confirmStep, type ConfirmationStates } from './confirm-step.js';
 import { signInStep, type SignInOffer } from './sign-in-step.js';
+import { convertedOnce } from './tool-schemas.js';
 
 /** How tools that destroy or create in bulk ask for consent. */
 export interface ConfirmOptions {
@@ -30,8 +31,8 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
+        inputSchema: convertedOnce(tool.inputSchema),
+        outputSchema: convertedOnce(tool.outputSchema),
         annotations: tool.annotations,
       },
       async (args: Record<string, unknown>, ctx): Promise<CallToolResult | InputRequiredResult> => {

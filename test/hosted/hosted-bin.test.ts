@@ -68,6 +68,37 @@ describe('serve --http --hosted (the built bin, tokens from the sandbox\'s OAuth
     expect(bin.stdout()).toBe('');
   });
 
+  it('serves users in parallel, each as themselves: nothing of one request\'s user reaches another\'s (issue 11: shared definitions, per-user servers)', async () => {
+    const { sandbox, env } = await sandboxed();
+    const bin = await startHttpBin(['--hosted', '--no-confirm'], env);
+    const [admin, mfa, member] = await Promise.all([signInWithOAuth(sandbox.url, 'admin@sandbox.test'), signInWithOAuth(sandbox.url, 'mfa@sandbox.test'), signInWithOAuth(sandbox.url, 'member@sandbox.test')]);
+    const users = [
+      { id: ADMIN, client: await connect(bin.url, admin.access_token, '2026-07-28') },
+      { id: 'user_sandbox_mfa', client: await connect(bin.url, mfa.access_token, '2025-11-25') },
+      { id: 'user_sandbox_member', client: await connect(bin.url, member.access_token, '2026-07-28') },
+    ];
+    // Interleaved: every user's calls are in flight at once, against the same process.
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, round) => users.map(async ({ id, client }) => ({ id, result: await call(client, 'createOrganizationInvitations', { organization_id: ORG, email_address: `parallel.${round}.${id}@example.com`, role: 'org:member', notify: false }) }))).flat(),
+    );
+    for (const { id, result } of results) {
+      if (id === 'user_sandbox_member') {
+        expect(result.isError, text(result)).toBe(true);
+        expect(text(result)).toContain('the user (user_sandbox_member)');
+      } else {
+        expect(result.isError, text(result)).toBeFalsy();
+        expect(result.structuredContent).toMatchObject({ email_address: expect.stringContaining(`.${id}@`) as string, inviter_id: id });
+      }
+    }
+    // Each create was sent as its own user, and none for the member.
+    const creates = sandbox.backendRequests.filter((r) => r.method === 'POST' && r.path === `/organizations/${ORG}/invitations`);
+    expect(creates).toHaveLength(12);
+    for (const create of creates) {
+      const body = create.body as { email_address: string; inviter_user_id: string };
+      expect(body.email_address).toContain(`.${body.inviter_user_id}@`);
+    }
+  });
+
   it('refuses requests without a valid token with 401 and the right challenge, and keeps serving', async () => {
     const { sandbox, env } = await sandboxed({ accessTokenTtlSeconds: 2 });
     const good = await signInWithOAuth(sandbox.url, 'admin@sandbox.test');
