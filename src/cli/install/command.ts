@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import { bundledCapability } from '../../engine/bundled.js';
 import { selectOperations } from '../../engine/select.js';
 import { CommandError } from '../../errors.js';
-import { command, nameCommandsFor, shellQuoted } from '../../invocation.js';
+import { command, nameCommandsFor, shellWord } from '../../invocation.js';
 import { claudeAddArgs, claudeAddJsonArgs, claudeRemoveArgs, findOnPath, runClaude, type IsExecutable } from './claude-cli.js';
 import { clientConfig, type ClientConfig, type ClientId, type Machine } from './clients.js';
 import { currentEntry, editServers, maskOtherValues } from './config-text.js';
@@ -151,8 +151,6 @@ async function runClaudeCommands(request: InstallRequest, config: ClientConfig, 
   say(`${verb} "${request.name}" ${verb === 'Removed' ? 'from' : 'in'} Claude Code's user scope with \`claude mcp\`${backup ? ` (${config.file} was saved first as ${backup})` : ''}.`);
   return true;
 }
-
-const shellWord = (word: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : shellQuoted(word));
 
 function restartAdvice(client: ClientId): string {
   switch (client) {
