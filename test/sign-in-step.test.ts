@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { Client, InMemoryTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import { Client, InMemoryTransport, type CallToolResult, type ClientOptions } from '@modelcontextprotocol/client';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClerkClient } from '../src/clerk/client.js';
@@ -48,13 +48,19 @@ afterEach(async () => {
   await fake?.close();
 });
 
-async function connectLegacy(offer: SignInOffer): Promise<{ client: Client; asked: string[] }> {
+type Era = '2025-11-25' | '2026-07-28';
+const ERAS: Record<Era, Pick<ClientOptions, 'versionNegotiation' | 'supportedProtocolVersions'>> = {
+  '2025-11-25': { versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: ['2025-11-25'] },
+  '2026-07-28': { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+};
+
+async function connectTo(offer: SignInOffer, era: Era = '2025-11-25'): Promise<{ client: Client; asked: string[] }> {
   fake = await startFakeClerk(() => ({ json: envelope({ data: [invitation()], total_count: 1 }) }));
   const clerk = new ClerkClient(testSettings({ baseUrl: fake.url }));
   const server = createClerkServer({ capability: loadCapability(), clerk, signIn: offer });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const asked: string[] = [];
-  client = new Client({ name: 'sign-in-step', version: '1.0.0' }, { capabilities: { elicitation: { url: {} } }, versionNegotiation: { mode: 'legacy' }, supportedProtocolVersions: ['2025-11-25'] });
+  client = new Client({ name: 'sign-in-step', version: '1.0.0' }, { capabilities: { elicitation: { url: {} } }, ...ERAS[era] });
   // A client that opens the URL and answers at once ("the user went there").
   client.setRequestHandler('elicitation/create', (request) => {
     if (request.params.mode === 'url') asked.push(request.params.url);
@@ -69,7 +75,7 @@ const LIST = { name: 'getOrganizationInvitations', arguments: { organization_id:
 describe('waiting on the sign-in page', () => {
   it('keeps the page when the client gives up on the call (its request timeout), and the call made again finds the sign-in done without a second page', async () => {
     const { offer, opened, signIn } = standInOffer();
-    const { client, asked } = await connectLegacy(offer);
+    const { client, asked } = await connectTo(offer);
     // The client's timeout (60 s by default; short here) cancels the call while the user is on the page.
     await expect(client.callTool(LIST, { timeout: 300 })).rejects.toThrow(/timed out/i);
     expect(opened).toHaveLength(1);
@@ -85,7 +91,7 @@ describe('waiting on the sign-in page', () => {
 
   it('sends progress while waiting when the client asked for it, so a client resetting its timeout on progress keeps waiting', async () => {
     const { offer, signIn } = standInOffer(100);
-    const { client } = await connectLegacy(offer);
+    const { client } = await connectTo(offer);
     let progress = 0;
     const call = client.callTool(LIST, { timeout: 400, resetTimeoutOnProgress: true, onprogress: () => void (progress += 1) }) as Promise<CallToolResult>;
     // Three client timeouts' worth of waiting.
@@ -97,7 +103,7 @@ describe('waiting on the sign-in page', () => {
 
   it('opens one page for parallel calls, and all of them return once the user has signed in there', async () => {
     const { offer, opened, signIn } = standInOffer();
-    const { client, asked } = await connectLegacy(offer);
+    const { client, asked } = await connectTo(offer);
     const calls = [client.callTool(LIST, { timeout: 10_000 }), client.callTool(LIST, { timeout: 10_000 })] as Promise<CallToolResult>[];
     await expect.poll(() => asked.length).toBe(2);
     expect(opened).toHaveLength(1);
@@ -107,9 +113,9 @@ describe('waiting on the sign-in page', () => {
     expect(results.map((r) => r.isError ?? false)).toEqual([false, false]);
   });
 
-  it('stops waiting when a sign-in arrives another way (the page is left unfinished)', async () => {
+  it('stops waiting when a sign-in arrives another way, the page left unfinished', async () => {
     const { offer, state } = standInOffer();
-    const { client, asked } = await connectLegacy(offer);
+    const { client, asked } = await connectTo(offer);
     const call = client.callTool(LIST, { timeout: 10_000 }) as Promise<CallToolResult>;
     await expect.poll(() => asked.length).toBe(1);
     // E.g. `login` in a terminal: the credentials file has a sign-in now.
@@ -125,9 +131,8 @@ describe('sign-in request state (2026-07-28, by hand)', () => {
     handle = undefined;
   });
 
-  it('refuses a sign-in state sent back for another tool, and sends nothing to Clerk', async () => {
-    fake = await startFakeClerk(() => ({ json: envelope({ data: [], total_count: 0 }) }));
-    const { offer, signIn } = standInOffer();
+  /** The server in this process on stdio streams, and a 2026-07-28 client played by hand. */
+  function serveByHand(offer: SignInOffer) {
     const clerk = new ClerkClient(testSettings({ baseUrl: fake.url }));
     const stdin = new PassThrough();
     const stdout = new PassThrough();
@@ -144,11 +149,19 @@ describe('sign-in request state (2026-07-28, by hand)', () => {
       'io.modelcontextprotocol/clientInfo': { name: 'by-hand', version: '1' },
       'io.modelcontextprotocol/clientCapabilities': { elicitation: { url: {} } },
     };
-    const call = async (id: number, name: string, extra: object = {}) => {
-      stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: { organization_id: 'org_1' }, ...extra, _meta: META } })}\n`);
+    const send = (id: number, name: string, extra: object = {}): void =>
+      void stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: { organization_id: 'org_1' }, ...extra, _meta: META } })}\n`);
+    const answer = async (id: number) => {
       await expect.poll(() => answers.has(id), { timeout: 10_000 }).toBe(true);
       return answers.get(id) as Message & { result?: { resultType?: string; requestState?: string; isError?: boolean; content?: unknown } };
     };
+    return { send, answer, has: (id: number) => answers.has(id), call: (id: number, name: string, extra: object = {}) => (send(id, name, extra), answer(id)) };
+  }
+
+  it('refuses a sign-in state sent back for another tool, and sends nothing to Clerk', async () => {
+    fake = await startFakeClerk(() => ({ json: envelope({ data: [], total_count: 0 }) }));
+    const { offer, signIn } = standInOffer();
+    const { call } = serveByHand(offer);
     const asked = await call(1, 'getOrganizationInvitations');
     expect(asked.result?.resultType).toBe('input_required');
     signIn();
@@ -160,5 +173,19 @@ describe('sign-in request state (2026-07-28, by hand)', () => {
     // The same state for the tool it was made for goes on.
     const genuine = await call(3, 'getOrganizationInvitations', accepted);
     expect(genuine.result?.isError).toBeFalsy();
+  });
+
+  it('ends the wait of a call made again when a sign-in arrives another way, the page left unfinished', async () => {
+    fake = await startFakeClerk(() => ({ json: envelope({ data: [], total_count: 0 }) }));
+    const { offer, state } = standInOffer();
+    const { call, send, answer, has } = serveByHand(offer);
+    const asked = await call(1, 'getOrganizationInvitations');
+    expect(asked.result?.resultType).toBe('input_required');
+    send(2, 'getOrganizationInvitations', { requestState: asked.result?.requestState, inputResponses: { signIn: { action: 'accept' } } });
+    // Waiting on the page.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(has(2)).toBe(false);
+    state.signedIn = true;
+    expect((await answer(2)).result?.isError).toBeFalsy();
   });
 });

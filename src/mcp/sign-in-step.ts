@@ -41,6 +41,8 @@ interface SignInState {
   readonly signInPage: string;
   /** The tool called: the state is good for a call to this tool only (and, by the codec, for the same caller). */
   readonly tool: string;
+  /** The call found a stored sign-in Clerk refused (so `needed()` says false all along): only the page ends the wait. */
+  readonly ended: boolean;
 }
 
 // How long a sign-in request stays answerable, and a 2025-era client's answer awaited: the
@@ -70,11 +72,11 @@ const PROGRESS_EVERY_MS = 15_000;
 /** For the server's requestState hook: throws unless this process signed the state, not long ago. */
 export const verifySignInState = (state: string, ctx: ServerContext): Promise<SignInState> => CODEC.verify(state, ctx);
 
-async function remember(page: SignInPage, tool: string, ctx: ServerContext): Promise<string> {
+async function remember(page: SignInPage, tool: string, ended: boolean, ctx: ServerContext): Promise<string> {
   const id = randomBytes(16).toString('base64url');
   PAGES.set(id, page);
   void page.finished.then(() => setTimeout(() => PAGES.delete(id), SIGN_IN_WAIT_MS).unref());
-  return CODEC.mint({ signInPage: id, tool }, ctx);
+  return CODEC.mint({ signInPage: id, tool, ended }, ctx);
 }
 
 /** The page in flight for `offer`, or a new one; it is forgotten once it has finished. */
@@ -88,7 +90,7 @@ function sharedPage(offer: SignInOffer): Promise<SignInPage> {
   return opening;
 }
 
-export const isSignInState = (state: unknown): state is SignInState => isRecord(state) && typeof state.signInPage === 'string' && typeof state.tool === 'string';
+export const isSignInState = (state: unknown): state is SignInState => isRecord(state) && typeof state.signInPage === 'string' && typeof state.tool === 'string' && typeof state.ended === 'boolean';
 
 /** What to do with a call that found no sign-in. */
 export type SignInStep = { readonly kind: 'go' } | { readonly kind: 'ask'; readonly result: InputRequiredResult } | { readonly kind: 'refused'; readonly why: string };
@@ -113,7 +115,7 @@ export async function signInStep(server: McpServer, ctx: ServerContext, offer: S
     if (answer.kind !== 'elicit' || answer.action !== 'accept') return { kind: 'refused', why: 'the user did not open the sign-in page' };
     const progress = keepClientWaiting(ctx, offer);
     try {
-      return (await until(page, ctx, offer, false)) ? { kind: 'go' } : notSignedIn();
+      return (await until(page, ctx, offer, !state.ended)) ? { kind: 'go' } : notSignedIn();
     } finally {
       clearInterval(progress);
     }
@@ -126,7 +128,7 @@ export async function signInStep(server: McpServer, ctx: ServerContext, offer: S
   if (!isRecord(capabilities?.elicitation) || capabilities.elicitation.url === undefined) return { kind: 'go' };
   const page = await sharedPage(offer);
   if (isRecord(modern)) {
-    const requestState = await remember(page, tool, ctx);
+    const requestState = await remember(page, tool, ended, ctx);
     return { kind: 'ask', result: inputRequired({ inputRequests: { signIn: inputRequired.elicitUrl({ message: offer.message, url: page.url }) }, requestState }) };
   }
   return legacySignIn(server, ctx, offer, page, !ended);
