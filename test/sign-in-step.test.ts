@@ -122,6 +122,25 @@ describe('waiting on the sign-in page', () => {
     state.signedIn = true;
     expect((await call).isError).toBeFalsy();
   });
+  it('stops waiting for a client that holds its answer until the page is done, when a sign-in arrives another way', async () => {
+    const { offer, state } = standInOffer();
+    fake = await startFakeClerk(() => ({ json: envelope({ data: [], total_count: 0 }) }));
+    const clerk = new ClerkClient(testSettings({ baseUrl: fake.url }));
+    const server = createClerkServer({ capability: loadCapability(), clerk, signIn: offer });
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    const asked: string[] = [];
+    client = new Client({ name: 'sign-in-step', version: '1.0.0' }, { capabilities: { elicitation: { url: {} } }, ...ERAS['2025-11-25'] });
+    // Answers only when the server withdraws the question.
+    client.setRequestHandler('elicitation/create', (request, ctx) => {
+      asked.push(request.params.mode === 'url' ? request.params.url : '');
+      return new Promise((resolve) => ctx.mcpReq.signal.addEventListener('abort', () => resolve({ action: 'cancel' })));
+    });
+    await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+    const call = client.callTool(LIST, { timeout: 10_000 }) as Promise<CallToolResult>;
+    await expect.poll(() => asked.length).toBe(1);
+    state.signedIn = true;
+    expect((await call).isError).toBeFalsy();
+  });
 });
 
 describe('sign-in request state (2026-07-28, by hand)', () => {

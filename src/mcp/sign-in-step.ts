@@ -142,11 +142,14 @@ async function legacySignIn(server: McpServer, ctx: ServerContext, offer: SignIn
   const cancel = (): void => stop.abort();
   ctx.mcpReq.signal.addEventListener('abort', cancel, { once: true });
   const progress = keepClientWaiting(ctx, offer);
+  // A client may hold its answer until the page is done: a sign-in made elsewhere ends the wait too.
+  const elsewhere = signedInElsewhere(offer, endsWhenNotNeeded);
   try {
     const answered = ctx.mcpReq
       .elicitInput({ mode: 'url', message: offer.message, url: page.url, elicitationId }, { timeout: SIGN_IN_WAIT_MS, signal: stop.signal })
       .then((result) => result.action, () => 'failed' as const);
-    const first = await Promise.race([answered, page.finished.then((done) => (done ? 'page-done' : 'page-failed'))]);
+    const first = await Promise.race([answered, page.finished.then((done) => (done ? 'page-done' : 'page-failed')), elsewhere.done.then(() => 'elsewhere' as const)]);
+    if (first === 'elsewhere') return { kind: 'go' };
     if (first === 'page-done' || first === 'accept') {
       if (!(await until(page, ctx, offer, endsWhenNotNeeded))) return notSignedIn();
       // A client may hold its answer until it hears the page is done.
@@ -157,6 +160,7 @@ async function legacySignIn(server: McpServer, ctx: ServerContext, offer: SignIn
     // A decline leaves the page to expire unused: other calls may be waiting on it.
     return first === 'page-failed' ? notSignedIn() : { kind: 'refused', why: first === 'failed' ? 'the client could not show the sign-in page' : 'the user did not open the sign-in page' };
   } finally {
+    elsewhere.stop();
     clearInterval(progress);
     stop.abort();
     ctx.mcpReq.signal.removeEventListener('abort', cancel);
@@ -192,15 +196,20 @@ async function until(page: SignInPage, ctx: ServerContext, offer: SignInOffer, e
   const aborted = new Promise<false>((resolve) => (onAbort = () => resolve(false)));
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
-  let poll: NodeJS.Timeout | undefined;
-  const signedInElsewhere = new Promise<true>((resolve) => {
-    if (!endsWhenNotNeeded) return;
-    poll = setInterval(() => !offer.needed() && resolve(true), NEEDED_POLL_MS);
-  });
+  const elsewhere = signedInElsewhere(offer, endsWhenNotNeeded);
   try {
-    return await Promise.race([page.finished, aborted, signedInElsewhere]);
+    return await Promise.race([page.finished, aborted, elsewhere.done]);
   } finally {
-    clearInterval(poll);
+    elsewhere.stop();
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** Resolves once `offer.needed()` turns false (a sign-in from another server, or `login` in a terminal); never when not `watching`. */
+function signedInElsewhere(offer: SignInOffer, watching: boolean): { readonly done: Promise<true>; stop(): void } {
+  let poll: NodeJS.Timeout | undefined;
+  const done = new Promise<true>((resolve) => {
+    if (watching) poll = setInterval(() => !offer.needed() && resolve(true), NEEDED_POLL_MS);
+  });
+  return { done, stop: () => clearInterval(poll) };
 }
