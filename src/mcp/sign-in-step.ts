@@ -10,6 +10,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { isRecord } from '../json.js';
+import { keepClientWaiting, signedInElsewhere, until } from './sign-in-wait.js';
 
 /** A sign-in page, shared by the calls waiting for a sign-in (cli/ starts it: this layer never sees Clerk). It stays until done or expired. */
 export interface SignInPage {
@@ -64,10 +65,6 @@ const PAGES = new Map<string, SignInPage>();
 // One page in flight per offer (one offer per process): parallel calls all wait on it, rather
 // than each opening its own, of which the user would complete one.
 const OPEN = new WeakMap<SignInOffer, Promise<SignInPage>>();
-// While a call waits on a page: how often it checks whether a sign-in arrived another way (another
-// server, `login` in a terminal), and how often it tells the client it is still waiting.
-const NEEDED_POLL_MS = 500;
-const PROGRESS_EVERY_MS = 15_000;
 
 /** For the server's requestState hook: throws unless this process signed the state, not long ago. */
 export const verifySignInState = (state: string, ctx: ServerContext): Promise<SignInState> => CODEC.verify(state, ctx);
@@ -167,49 +164,4 @@ async function legacySignIn(server: McpServer, ctx: ServerContext, offer: SignIn
   }
 }
 
-/**
- * While the user signs in: notifications/progress every so often, when the client asked for
- * progress (a progressToken), so that a client resetting its timeout on progress keeps waiting.
- */
-function keepClientWaiting(ctx: ServerContext, offer: SignInOffer): NodeJS.Timeout | undefined {
-  const token = ctx.mcpReq._meta?.progressToken;
-  if (token === undefined) return undefined;
-  let progress = 0;
-  const timer = setInterval(() => {
-    progress += 1;
-    ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, message: 'Waiting for the user to sign in on the sign-in page' } }).catch(() => undefined);
-  }, offer.progressEveryMs ?? PROGRESS_EVERY_MS);
-  timer.unref();
-  return timer;
-}
-
 const notSignedIn = (): SignInStep => ({ kind: 'refused', why: 'the sign-in page ended without a sign-in (it failed or expired)' });
-
-/**
- * Whether the user signed in on `page` (or a sign-in arrived otherwise, when `endsWhenNotNeeded`:
- * `offer.needed()` turned false). False at once when the call is cancelled: the page stays open
- * (until it is done or expires), so that the call made again finds the sign-in done.
- */
-async function until(page: SignInPage, ctx: ServerContext, offer: SignInOffer, endsWhenNotNeeded: boolean): Promise<boolean> {
-  const { signal } = ctx.mcpReq;
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<false>((resolve) => (onAbort = () => resolve(false)));
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  const elsewhere = signedInElsewhere(offer, endsWhenNotNeeded);
-  try {
-    return await Promise.race([page.finished, aborted, elsewhere.done]);
-  } finally {
-    elsewhere.stop();
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
-/** Resolves once `offer.needed()` turns false (a sign-in from another server, or `login` in a terminal); never when not `watching`. */
-function signedInElsewhere(offer: SignInOffer, watching: boolean): { readonly done: Promise<true>; stop(): void } {
-  let poll: NodeJS.Timeout | undefined;
-  const done = new Promise<true>((resolve) => {
-    if (watching) poll = setInterval(() => !offer.needed() && resolve(true), NEEDED_POLL_MS);
-  });
-  return { done, stop: () => clearInterval(poll) };
-}
