@@ -1,6 +1,6 @@
 import type { ServerContext } from '@modelcontextprotocol/server';
 
-/** What waiting needs of a sign-in offer (sign-in-step.ts's WaitingOffer; not imported: that file imports this one). */
+/** What waiting needs of a sign-in offer (sign-in-step.ts's SignInOffer; not imported: that file imports this one). */
 interface WaitingOffer {
   needed(): boolean;
   readonly progressEveryMs?: number;
