@@ -6,8 +6,8 @@ export const BIN_NAME = 'clerk-invitations-mcp';
 /** Quoted for a POSIX shell, so that a path with spaces or quotes pastes as one word. */
 export const shellQuoted = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
-// Quoted only when needed: a plain path reads better bare.
-const shellWord = (word: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : shellQuoted(word));
+/** Quoted for a POSIX shell only when needed: a plain path reads better bare. */
+export const shellWord = (word: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : shellQuoted(word));
 
 /**
  * The command a person types to run this program again, as it was started this time, so that a

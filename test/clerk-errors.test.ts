@@ -36,6 +36,13 @@ describe('answers that did not come from Clerk', () => {
   });
 });
 
+describe('a 401 (the sign-in has ended)', () => {
+  it('names both ways to sign in again: login in a terminal and login --web in a browser', () => {
+    const message = refusal(401, { code: 'signed_out' });
+    expect(message).toMatch(/sign in again with `.+ login` in a terminal or `.+ login --web` in a browser/);
+  });
+});
+
 describe('deep JSON in an error\'s meta', () => {
   it.each([
     ['email_addresses nested 10000 deep', 400, 'duplicate_record', 'email_addresses', /Hint: An invitation to that address is already pending/],

@@ -70,7 +70,7 @@ describe('the client is pinned by its token\'s id claim', () => {
     const { store, fake, connected, clerk } = await serve(() => staleAnswer({ data: [], total_count: 0 }));
     const result = await connected.call('getOrganizationInvitations', LIST);
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/this sign-in was replaced or has ended; sign in again with `.+ login` in a terminal\./);
+    expect(text(result)).toMatch(/this sign-in was replaced or has ended; sign in again with `.+ login` in a terminal or `.+ login --web` in a browser\./);
     expect(text(result)).not.toContain(NEW_CLIENT_TOKEN);
     expect(clerk.clientToken).toBe(T0);
     await store.settled();
@@ -122,7 +122,7 @@ describe('the client is pinned by its token\'s id claim', () => {
     const error = await sessionUser(clerk, clerk.sessionId).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClerkRequestError);
     expect((error as ClerkRequestError).kind).toBe('signed-out');
-    expect((error as Error).message).toMatch(/^Clerk answered GET \/v1\/client with a client that has no active session sess_stored: this sign-in was replaced or has ended; sign in again with `.+ login` in a terminal\.$/);
+    expect((error as Error).message).toMatch(/^Clerk answered GET \/v1\/client with a client that has no active session sess_stored: this sign-in was replaced or has ended; sign in again with `.+ login` in a terminal or `.+ login --web` in a browser\.$/);
   });
 });
 

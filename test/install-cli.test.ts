@@ -141,7 +141,7 @@ describe('install <client> through the built bin, in a temporary home', () => {
     const run = await runCli(['install', 'cursor', '--publishable-key', KEY, '--dry-run'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
-      [`--- ${file}`, `+++ ${file}`, '@@ -1,5 +1,14 @@', ' {', '   "mcpServers": {', '-    "other": {"command": "x"}', '+    "other": {"command": "x"},', '+    "clerk-invitations": {', `+      "command": ${JSON.stringify(process.execPath)},`].join('\n'),
+      [`--- ${file}`, `+++ ${file}`, '@@ -1,5 +1,14 @@', ' {', '   "mcpServers": {', '-    "other": {"command": "…"}', '+    "other": {"command": "…"},', '+    "clerk-invitations": {', `+      "command": ${JSON.stringify(process.execPath)},`].join('\n'),
     );
     expect(run.stdout).toContain(`Dry run: this would add "clerk-invitations" in ${file}; nothing was written.`);
     expect(readFileSync(file, 'utf8')).toBe(original);
@@ -264,7 +264,7 @@ describe('Claude Code through `claude mcp` when claude is on PATH (a stand-in th
     expect(readdirSync(home)).toEqual([]);
   });
 
-  it('changes nothing when ~/.claude.json already has that entry; replaces (remove, add) one that differs, saving the file first', async () => {
+  it('changes nothing when ~/.claude.json already has that entry; replaces (remove, add-json) one that differs, saving the file first', async () => {
     const { home, env } = freshHome();
     const claude = fakeClaude(env);
     const same = { type: 'stdio', command: process.execPath, args: [REAL_BIN, '--read-only'], env: { CLERK_PUBLISHABLE_KEY: KEY } };
@@ -278,7 +278,7 @@ describe('Claude Code through `claude mcp` when claude is on PATH (a stand-in th
     const file = place(home, '.claude.json', outdated);
     const updated = await runCli(['install', 'claude-code', '--publishable-key', KEY, '--read-only'], claude.env);
     expect(updated.code).toBe(0);
-    expect(claude.calls()).toEqual([REMOVE, ADD]);
+    expect(claude.calls()).toEqual([REMOVE, ['mcp', 'add-json', '--scope', 'user', 'clerk-invitations', JSON.stringify(same)]]);
     expect(updated.stdout).toContain('Updated "clerk-invitations"');
     const [backup] = backupsOf(file);
     expect(readFileSync(join(home, backup ?? ''), 'utf8')).toBe(outdated);

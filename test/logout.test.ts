@@ -163,7 +163,7 @@ describe('whoami after the stored sign-in ended elsewhere', () => {
     // Signed out with the same token from elsewhere: the stored token is now stale.
     await fetch(`${sandbox.url}/v1/client?_is_native=1`, { method: 'DELETE', headers: { authorization: `Bearer ${clientToken}` } });
     const run = await runCli(['whoami', ...at()], env);
-    expect(run.stderr).toMatch(/^clerk-invitations-mcp: whoami failed: Clerk answered GET \/v1\/client for another client \(a new one, without sessions\): this sign-in was replaced or has ended; sign in again with `node dist\/index\.js login` in a terminal\.\n$/);
+    expect(run.stderr).toMatch(/^clerk-invitations-mcp: whoami failed: Clerk answered GET \/v1\/client for another client \(a new one, without sessions\): this sign-in was replaced or has ended; sign in again with `node dist\/index\.js login` in a terminal or `node dist\/index\.js login --web` in a browser\.\n$/);
     expect(run.stdout).toBe('');
     expect(run.code).toBe(1);
   });

@@ -4,7 +4,7 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_PASSWORD, startSandbox, type Sandbox } from '../src/sandbox/simulator.js';
 import { answer, HANG_MS, launchChromium, pick, screenshots } from './helpers/browser.js';
-import { BIN, freshConfig } from './helpers/cli.js';
+import { BIN, freshConfig, runCli } from './helpers/cli.js';
 
 // Sign-in from inside the MCP client: the built server over stdio, with no stored sign-in and the
 // sandbox as its Clerk (CLERK_FRONTEND_API_URL); the client's elicitation handler gets the page's
@@ -49,9 +49,9 @@ async function signInOnPage(url: string, name: string): Promise<void> {
   await page.close();
 }
 
-/** The server with no sign-in, and a client of `era` declaring `elicitation`; URL elicitations are signed in through Chromium. */
-async function connect(era: string, elicitation: ClientCapabilities['elicitation'], { answerAtOnce = false } = {}) {
-  const { env, store } = freshConfig();
+/** The server with no sign-in (or `config`'s), and a client of `era` declaring `elicitation`; URL elicitations are signed in through Chromium. */
+async function connect(era: string, elicitation: ClientCapabilities['elicitation'], { answerAtOnce = false, config = freshConfig() } = {}) {
+  const { env, store } = config;
   const asked: ElicitRequest['params'][] = [];
   const completed: string[] = [];
   client = new Client({ name: 'web-login', version: '1.0.0' }, { capabilities: elicitation ? { elicitation } : {}, ...ERAS[era] });
@@ -142,5 +142,46 @@ describe('a tool called with no sign-in', { timeout: 6 * HANG_MS }, () => {
     const result = await listInvitations(client);
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result.content)).toMatch(/getOrganizationInvitations was not run: the user did not open the sign-in page\. .*login --web/);
+  });
+});
+
+describe('a tool called with a stored sign-in whose session has ended', { timeout: 6 * HANG_MS }, () => {
+  /** Signed in with a ticket, then signed out with the same token elsewhere: Clerk no longer knows the stored token's session. */
+  async function endedSignIn(): Promise<ReturnType<typeof freshConfig> & { stale: string }> {
+    const config = freshConfig();
+    expect((await runCli(['login', '--frontend-api-url', sandbox.url, '--ticket', sandbox.issueSignInTicket()], config.env)).code).toBe(0);
+    const stale = config.store.get(sandbox.url)!.clientToken;
+    expect((await fetch(`${sandbox.url}/v1/client?_is_native=1`, { method: 'DELETE', headers: { authorization: `Bearer ${stale}` } })).status).toBe(200);
+    return { ...config, stale };
+  }
+
+  it.each(['2025-11-25', '2026-07-28'])('sends a %s client to the sign-in page, then runs a read once signed in', async (era) => {
+    const { stale, ...config } = await endedSignIn();
+    const { client, asked, store } = await connect(era, { url: {} }, { config });
+    const result = await listInvitations(client);
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.structuredContent)).toContain('org_sandbox');
+    expect(asked.map((p) => p.mode)).toEqual(['url']);
+    expect(store.get(sandbox.url)?.clientToken).not.toBe(stale);
+  });
+
+  it('runs a write again after the sign-in (Clerk refused it as signed out: it was not done)', async () => {
+    const { env, store } = await endedSignIn();
+    const { client, asked } = await connect('2025-11-25', { url: {} }, { config: { env, store } });
+    const created = (await client.callTool({ name: 'createOrganizationInvitations', arguments: { organization_id: 'org_sandbox', email_address: 'after-sign-in@example.com', role: 'org:member' } }, { timeout: 4 * HANG_MS })) as CallToolResult;
+    expect(created.isError).toBeFalsy();
+    expect(asked.map((p) => p.mode)).toEqual(['url']);
+    const listed = JSON.stringify((await listInvitations(client)).structuredContent);
+    // Created exactly once.
+    expect(listed.split('after-sign-in@example.com').length - 1).toBe(1);
+  });
+
+  it('answers a client that cannot open a URL with an error naming login --web', async () => {
+    const { env, store } = await endedSignIn();
+    const { client, asked } = await connect('2025-11-25', { form: {} }, { config: { env, store } });
+    const result = await listInvitations(client);
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toContain(`\`node ${BIN} login --web --frontend-api-url ${sandbox.url}\` in a browser`);
+    expect(asked).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCli } from '../src/cli/arguments.js';
-import { openBrowser } from '../src/cli/web-login/browser.js';
+import { browserCommand, openBrowser } from '../src/cli/web-login/browser.js';
 import { pageTimeoutMs } from '../src/cli/web-login/timeout.js';
 import { freshConfig, runCli } from './helpers/cli.js';
 import { startSignInPage, type SignInPage } from '../src/cli/web-login/page.js';
@@ -49,20 +49,28 @@ describe('the sign-in page', () => {
 });
 
 describe('opening the browser', () => {
-  it('runs BROWSER with the address, and never fails when it cannot start one', async () => {
+  it('runs BROWSER with the address, and says so; says it failed when BROWSER cannot be started', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cim-browser-'));
     const opened = join(dir, 'opened');
     const script = join(dir, 'browser.sh');
     writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
     chmodSync(script, 0o755);
     const url = 'http://127.0.0.1:1/abc';
-    expect(openBrowser(url, { BROWSER: script })).toBe(true);
+    expect(await openBrowser(url, { BROWSER: script })).toEqual({ kind: 'started' });
     await expect.poll(() => existsSync(opened) && readFileSync(opened, 'utf8'), { timeout: 30_000 }).toBe(url);
-    // A browser that is not there: started and failed quietly, nothing thrown.
-    expect(() => openBrowser(url, { BROWSER: join(dir, 'no-such-browser') })).not.toThrow();
-    expect(openBrowser(url, { BROWSER: 'none' })).toBe(false);
+    // A browser that is not there: a failure to start, reported, never thrown.
+    const missing = join(dir, 'no-such-browser');
+    expect(await openBrowser(url, { BROWSER: missing })).toEqual({ kind: 'failed', why: `${missing}: spawn ${missing} ENOENT` });
+    expect(await openBrowser(url, { BROWSER: 'none' })).toEqual({ kind: 'none' });
     // Linux without a display: nothing to open (the address is printed instead).
-    expect(openBrowser(url, {}, 'linux')).toBe(false);
+    expect(await openBrowser(url, {}, 'linux')).toEqual({ kind: 'none' });
+  });
+
+  it('opens the address on Windows with rundll32\'s URL handler, the address one plain argument (no cmd, no quoted empty title)', () => {
+    const url = 'http://127.0.0.1:5000/AbC-_x?a=1&b=2';
+    expect(browserCommand(url, {}, 'win32')).toEqual({ command: 'rundll32', args: ['url.dll,FileProtocolHandler', url] });
+    expect(browserCommand(url, {}, 'darwin')).toEqual({ command: 'open', args: [url] });
+    expect(browserCommand(url, { DISPLAY: ':0' }, 'linux')).toEqual({ command: 'xdg-open', args: [url] });
   });
 });
 

@@ -134,6 +134,15 @@ describe('login --web', { timeout: 4 * HANG_MS }, () => {
     expect(bin.stderr()).not.toContain('not-the-password');
   });
 
+  it('says it could not start the browser when BROWSER names no program, rather than "Opening it in your browser"', async () => {
+    const { env } = freshConfig();
+    const { url, bin } = await loginWeb(env, sandbox.url, { BROWSER: '/nonexistent/browser' });
+    await bin.waitFor(/Could not start a browser \(\/nonexistent\/browser: spawn \/nonexistent\/browser ENOENT\): open the address above in yours\./);
+    expect(bin.stderr()).not.toContain('Opening it in your browser');
+    // The page is there all the same.
+    expect((await fetch(url)).status).toBe(200);
+  });
+
   it('expires when left unused, says so on the page, and saves nothing', async () => {
     const { env, store } = freshConfig();
     const { url, bin } = await loginWeb(env, sandbox.url, { CLERK_LOGIN_PAGE_TIMEOUT_MS: '1500' });

@@ -141,7 +141,7 @@ function hintFor(error: ClerkApiError): string | undefined {
   }
   switch (error.status) {
     case 401:
-      return `The client token is invalid or expired, or the session was signed out: sign in again with \`${command('login')}\` in a terminal (or set a fresh CLERK_CLIENT_TOKEN); with several sessions, check CLERK_SESSION_ID.`;
+      return `The client token is invalid or expired, or the session was signed out: sign in again with \`${command('login')}\` in a terminal or \`${command('login --web')}\` in a browser (or set a fresh CLERK_CLIENT_TOKEN); with several sessions, check CLERK_SESSION_ID.`;
     case 404:
       return 'Check organization_id (org_…) and invitation_id (orginv_…): they must exist, and the signed-in user must belong to the organization.';
     case 422: {

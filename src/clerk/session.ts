@@ -128,7 +128,7 @@ export class Session {
   /** The error for a stale answer nothing could recover from: the sign-in was replaced or ended. */
   signedOut(call: Call, stale: StaleClient): ClerkRequestError {
     const { label } = call;
-    const how = this.#settings.clientToken === undefined ? `sign in again with \`${command('login')}\` in a terminal` : 'set a fresh CLERK_CLIENT_TOKEN';
+    const how = this.#settings.clientToken === undefined ? `sign in again with \`${command('login')}\` in a terminal or \`${command('login --web')}\` in a browser` : 'set a fresh CLERK_CLIENT_TOKEN';
     return new ClerkRequestError(label, 'signed-out', `Clerk answered ${label.method} ${label.path} ${stale.reason}: this sign-in was replaced or has ended; ${how}.`, false, { cause: stale });
   }
 

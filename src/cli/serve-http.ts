@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HTTP_CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
 import { ConfigError } from '../errors.js';
 import { wholeNumber } from '../clerk/settings.js';
+import { command } from '../invocation.js';
 import { log } from '../log.js';
 import { ConfirmationStates } from '../mcp/confirm-step.js';
 import { bearerSecret } from '../mcp/http/bearer-secret.js';
@@ -56,7 +57,12 @@ export async function serveLocalHttp({ cli, capability, settings }: ServeOptions
   const { secret, generated } = localSecret(cli);
   const requestTimeoutMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000, 'milliseconds');
   const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
-  const { clerk, signIn, onClose } = await servingClerk({ cli, settings });
+  const serving = await servingClerk({ cli, settings });
+  const { clerk, onClose } = serving;
+  // The sign-in page listens on this machine's 127.0.0.1: a client elsewhere could not open it, and
+  // anyone who can reach the server could start pages. Offered on a loopback bind only.
+  const signIn = isLoopback(listen.host) ? serving.signIn : undefined;
+  if (serving.signIn && !signIn) log(`the sign-in page is not offered to clients: --host ${listen.host} is not a loopback address; sign in on this machine with \`${command('login')}\``);
   // One signer for every request's server: a question asked in one request is answered in the next.
   const states = new ConfirmationStates(HTTP_CONFIRM_TIMEOUT_MS);
   const server = await serveHttp(

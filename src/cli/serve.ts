@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Capability } from '../engine/model.js';
 import { ClerkClient } from '../clerk/client.js';
+import { ClerkApiError, ClerkRequestError } from '../clerk/errors.js';
 import { clerkExecutor } from '../clerk/executor.js';
 import { serverInstructions } from '../clerk/instructions.js';
 import type { CliOptions } from './arguments.js';
@@ -89,11 +90,14 @@ function signInOffer(env: Env, settings: ClerkSettings, clerk: ClerkClient): Sig
   return {
     needed: () => clerk.needsSignIn(),
     message: `Sign in to Clerk (${settings.baseUrl}) so that clerk-invitations-mcp can manage invitations for you. The call goes on once you have signed in.`,
+    // Clerk refused the call as signed out (401, or an answer for another, signed-out client): it did
+    // nothing for it (ClerkClient.request says why), and a new sign-in is what it needs.
+    ended: (error) => (error instanceof ClerkApiError && error.status === 401) || (error instanceof ClerkRequestError && error.kind === 'signed-out' && !error.maybeApplied),
     howTo: `Sign in with \`${command('login --web')}\` (in a browser) or \`${command('login')}\` (in a terminal), then call the tool again.`,
     open: async () => {
       const { startLoginPage } = await import('./web-login/command.js');
       const page = await startLoginPage(env, undefined);
-      return { url: page.url, finished: page.outcome.then((outcome) => outcome.kind === 'done'), close: () => page.close() };
+      return { url: page.url, finished: page.outcome.then((outcome) => outcome.kind === 'done') };
     },
   };
 }

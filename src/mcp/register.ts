@@ -1,7 +1,7 @@
-import type { CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult, McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { confirmationMessage } from '../engine/confirm.js';
 import type { ToolDefinition } from '../engine/definitions.js';
-import type { ToolExecutor } from '../engine/executor.js';
+import type { ExecutionContext, ToolExecutor } from '../engine/executor.js';
 import { toRequest } from '../engine/request.js';
 import { log } from '../log.js';
 import { confirmStep, type ConfirmationStates } from './confirm-step.js';
@@ -40,7 +40,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
           const { signal } = ctx.mcpReq;
           // No usable sign-in: the user is sent to a sign-in page first, when the client can open one.
           if (options.signIn) {
-            const step = await signInStep(server, ctx, options.signIn);
+            const step = await signInStep(server, ctx, options.signIn, tool.name);
             if (step.kind === 'ask') return step.result;
             if (step.kind === 'refused') return { isError: true, content: [{ type: 'text', text: `${tool.name} was not run: ${step.why}. Nothing was sent to Clerk. ${options.signIn.howTo}` }] };
           }
@@ -56,7 +56,9 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
             }
             confirmation = step.confirmation;
           }
-          const structured = await executor.execute(tool, args, signal, confirmation === undefined ? undefined : { confirmation });
+          const ran = await executeSignedIn(server, ctx, tool, args, executor, options.signIn, confirmation === undefined ? undefined : { confirmation });
+          if (ran.kind === 'ask') return ran.result;
+          const { structured } = ran;
           // The call was carried out: from here on, a failure must not read as "not done" (a create
           // repeated invites twice). The SDK would check the output schema after this handler
           // returns, where a mismatch reads as a plain failure: checked here instead.
@@ -77,6 +79,25 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
         }
       },
     );
+  }
+}
+
+/**
+ * Runs the tool; when Clerk refuses it because the stored sign-in has ended, offers the sign-in
+ * page and runs it again, once. A write too: `ended` holds only for a refusal of the call's one
+ * request as signed out (401), before Clerk did anything for it, so the write was not applied.
+ * Gives the tool's result, or the page's `input_required` for a 2026-07-28 client.
+ */
+async function executeSignedIn(server: McpServer, ctx: ServerContext, tool: ToolDefinition, args: Record<string, unknown>, executor: ToolExecutor, signIn: SignInOffer | undefined, context: ExecutionContext | undefined): Promise<{ readonly kind: 'done'; readonly structured: Record<string, unknown> } | { readonly kind: 'ask'; readonly result: InputRequiredResult }> {
+  try {
+    return { kind: 'done', structured: await executor.execute(tool, args, ctx.mcpReq.signal, context) };
+  } catch (error) {
+    if (!signIn?.ended(error)) throw error;
+    const step = await signInStep(server, ctx, signIn, tool.name, { ended: true });
+    if (step.kind === 'ask') return step;
+    // No page for this client, or no sign-in on it: Clerk's refusal stands (its error says how to sign in).
+    if (step.kind === 'refused') throw error;
+    return { kind: 'done', structured: await executor.execute(tool, args, ctx.mcpReq.signal, context) };
   }
 }
 

@@ -43,6 +43,9 @@ export function claudeAddArgs(name: string, entry: ServerEntry): string[] {
   return ['mcp', 'add', '--scope', 'user', '--transport', 'stdio', name, ...env, '--', entry.command, ...entry.args];
 }
 
+/** `claude mcp add-json` for this name at user scope (the entry as ~/.claude.json holds it, every field kept), as argv after `claude`. */
+export const claudeAddJsonArgs = (name: string, entry: unknown): string[] => ['mcp', 'add-json', '--scope', 'user', name, JSON.stringify(entry)];
+
 /** `claude mcp remove` for this name at user scope, as argv after `claude`. */
 export const claudeRemoveArgs = (name: string): string[] => ['mcp', 'remove', '--scope', 'user', name];
 

@@ -3,11 +3,11 @@ import { createTwoFilesPatch } from 'diff';
 import { bundledCapability } from '../../engine/bundled.js';
 import { selectOperations } from '../../engine/select.js';
 import { CommandError } from '../../errors.js';
-import { command, nameCommandsFor, shellQuoted } from '../../invocation.js';
-import { claudeAddArgs, claudeRemoveArgs, findOnPath, runClaude, type IsExecutable } from './claude-cli.js';
+import { command, nameCommandsFor, shellWord } from '../../invocation.js';
+import { claudeAddArgs, claudeAddJsonArgs, claudeRemoveArgs, findOnPath, runClaude, type IsExecutable } from './claude-cli.js';
 import { clientConfig, type ClientConfig, type ClientId, type Machine } from './clients.js';
-import { currentEntry, editServers } from './config-text.js';
-import { serverEntry, type ServerEntry } from './entry.js';
+import { currentEntry, editServers, maskOtherValues } from './config-text.js';
+import { mergedEntry, serverEntry, type ServerEntry } from './entry.js';
 import { backupConfig, readConfig, writeConfig } from './files.js';
 
 /** What `install <client>` / `uninstall <client>` was asked to do. */
@@ -62,7 +62,7 @@ export async function runInstall(request: InstallRequest, say: (line: string) =>
 /** The edit as a JSON file edit. Returns whether anything was (or, dry, would be) written. */
 function editFile(request: InstallRequest, config: ClientConfig, entry: ServerEntry | undefined, say: (line: string) => void): boolean {
   const file = readConfig(config.file);
-  const value = entry && { ...config.extraFields, ...entry };
+  const value = entry && mergedEntry(currentEntry(config.file, file.text, config, request.name), { ...config.extraFields, ...entry });
   const text = editServers(config.file, file.text, config, request.name, value);
   if (text === file.text) {
     say(
@@ -75,8 +75,10 @@ function editFile(request: InstallRequest, config: ClientConfig, entry: ServerEn
   const verb = !entry ? 'Removed' : currentEntry(config.file, file.text, config, request.name) === undefined ? ('Added' as const) : ('Updated' as const);
   if (request.dryRun) {
     // The "Index:" and "===" lines that jsdiff puts first are not part of a unified diff.
-    say(createTwoFilesPatch(file.bytes ? config.file : '/dev/null', config.file, file.text, text).replace(/^(Index: .*\n)?=+\n/, '').trimEnd());
-    say(`Dry run: this would ${{ Added: 'add', Updated: 'update', Removed: 'remove' }[verb]} "${request.name}" in ${config.file}; nothing was written.`);
+    // Other servers' values (their tokens) are masked in the lines shown around the change.
+    const masked = (t: string): string => maskOtherValues(t, config, request.name);
+    say(createTwoFilesPatch(file.bytes ? config.file : '/dev/null', config.file, masked(file.text), masked(text)).replace(/^(Index: .*\n)?=+\n/, '').trimEnd());
+    say(`Dry run: this would ${{ Added: 'add', Updated: 'update', Removed: 'remove' }[verb]} "${request.name}" in ${config.file}; nothing was written. (Other values in the file are shown as "…".)`);
     return false;
   }
   const backup = writeConfig(file, text, (request.now ?? (() => new Date()))());
@@ -101,14 +103,16 @@ function claudeExecutable(request: InstallRequest, say: (line: string) => void):
 async function installWithClaude(request: InstallRequest, config: ClientConfig, entry: ServerEntry, claude: string, say: (line: string) => void): Promise<boolean> {
   const file = readConfig(config.file);
   const current = currentEntry(config.file, file.text, config, request.name);
+  const merged = mergedEntry(current, { ...config.extraFields, ...entry });
   // `claude mcp add` writes env: {} when there is none: compared as it stores it.
-  if (isDeepStrictEqual(current, { ...config.extraFields, ...entry })) {
+  if (isDeepStrictEqual(current, merged)) {
     say(`Claude Code (${config.file}) already has "${request.name}" as it would be added: nothing changed.`);
     return false;
   }
-  // `claude mcp add` refuses a name that exists: an update is a remove, then an add.
-  const runs = [...(current === undefined ? [] : [claudeRemoveArgs(request.name)]), claudeAddArgs(request.name, entry)];
-  return runClaudeCommands(request, config, claude, runs, current === undefined ? 'Added' : 'Updated', say);
+  if (current === undefined) return runClaudeCommands(request, config, claude, [claudeAddArgs(request.name, entry)], 'Added', say);
+  // `claude mcp add` refuses a name that exists: an update is a remove, then an add (add-json, so
+  // that the user's own fields stay); should the add fail, the previous entry is put back.
+  return runClaudeCommands(request, config, claude, [claudeRemoveArgs(request.name), claudeAddJsonArgs(request.name, merged)], 'Updated', say, claudeAddJsonArgs(request.name, current));
 }
 
 async function uninstallWithClaude(request: InstallRequest, config: ClientConfig, claude: string, say: (line: string) => void): Promise<void> {
@@ -120,8 +124,10 @@ async function uninstallWithClaude(request: InstallRequest, config: ClientConfig
   if (await runClaudeCommands(request, config, claude, [claudeRemoveArgs(request.name)], 'Removed', say)) say(`Next: ${restartAdvice(request.client)}`);
 }
 
-async function runClaudeCommands(request: InstallRequest, config: ClientConfig, claude: string, runs: readonly string[][], verb: string, say: (line: string) => void): Promise<boolean> {
-  const shown = (args: readonly string[]): string => [claude, ...args].map(shellWord).join(' ');
+/** Runs `runs` in turn; when one after the first fails, runs `restore` (which puts back what the first removed) and says so. */
+async function runClaudeCommands(request: InstallRequest, config: ClientConfig, claude: string, runs: readonly string[][], verb: string, say: (line: string) => void, restore?: readonly string[]): Promise<boolean> {
+  // add-json's entry may hold the user's own env values (tokens): not shown.
+  const shown = (args: readonly string[]): string => [claude, ...(args[1] === 'add-json' ? [...args.slice(0, -1), '{…}'] : args)].map(shellWord).join(' ');
   if (request.dryRun) {
     say('Dry run: would run');
     for (const args of runs) say(`  ${shown(args)}`);
@@ -130,15 +136,21 @@ async function runClaudeCommands(request: InstallRequest, config: ClientConfig, 
   }
   // claude rewrites its file itself: the bytes it had are saved first all the same.
   const backup = backupConfig(readConfig(config.file), (request.now ?? (() => new Date()))());
-  for (const args of runs) {
+  for (const [step, args] of runs.entries()) {
     const run = await runClaude(claude, args, request.machine.env);
-    if (run.code !== 0) throw new CommandError(`\`${shown(args)}\` failed (exit ${run.code})${run.output ? `: ${run.output}` : ''}`);
+    if (run.code === 0) continue;
+    const failed = `\`${shown(args)}\` failed (exit ${run.code})${run.output ? `: ${run.output}` : ''}`;
+    if (step === 0 || !restore) throw new CommandError(failed);
+    const restored = await runClaude(claude, restore, request.machine.env);
+    throw new CommandError(
+      restored.code === 0
+        ? `${failed}. The previous "${request.name}" entry, removed just before, was put back as it was (\`claude mcp add-json\`): nothing changed.`
+        : `${failed}. The previous "${request.name}" entry was removed just before, and putting it back failed too (exit ${restored.code})${restored.output ? `: ${restored.output}` : ''}: it is missing now.${backup ? ` ${config.file} as it was is saved as ${backup}.` : ''}`,
+    );
   }
   say(`${verb} "${request.name}" ${verb === 'Removed' ? 'from' : 'in'} Claude Code's user scope with \`claude mcp\`${backup ? ` (${config.file} was saved first as ${backup})` : ''}.`);
   return true;
 }
-
-const shellWord = (word: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : shellQuoted(word));
 
 function restartAdvice(client: ClientId): string {
   switch (client) {

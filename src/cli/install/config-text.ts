@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { applyEdits, findNodeAtLocation, format, getNodeValue, modify, parseTree, printParseErrorCode, type Edit, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, format, getNodeValue, modify, parseTree, printParseErrorCode, visit, type Edit, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
 import { CommandError } from '../../errors.js';
 
 /** How a client's config file holds its servers, as far as editing its text goes. */
@@ -30,6 +30,7 @@ export function editServers(file: string, text: string, shape: ConfigShape, name
     return entry === undefined ? text : `${bom}${JSON.stringify({ [shape.serversKey]: { [name]: entry } }, null, 2)}\n`;
   }
   const root = parseObject(file, body, shape);
+  refuseDuplicateKeys(file, body, shape, [shape.serversKey, name]);
   const servers = findNodeAtLocation(root, [shape.serversKey]);
   if (servers && servers.type !== 'object') {
     throw new UnusableConfigError(`${file}${at(body, servers.offset)}: "${shape.serversKey}" is ${article(servers.type)}, not an object of servers; nothing was changed. Fix the file and run again.`);
@@ -37,6 +38,35 @@ export function editServers(file: string, text: string, shape: ConfigShape, name
   const current = findNodeAtLocation(root, [shape.serversKey, name]);
   if (entry === undefined ? current === undefined : current !== undefined && isDeepStrictEqual(valueOf(current), entry)) return text;
   return bom + applyEdit(body, modify(body, [shape.serversKey, name], entry, {}));
+}
+
+/**
+ * Refuses a key given twice in an object along `path` (the root, the servers, the entry): the
+ * parser (and so the edit) takes the first, while clients' JSON.parse keeps the last, so the edit
+ * would change an entry no client reads.
+ */
+function refuseDuplicateKeys(file: string, body: string, shape: ConfigShape, path: readonly string[]): void {
+  // One set of keys per object being read (objects nest: a stack).
+  const open: Set<string>[] = [];
+  let duplicate: { key: string; offset: number } | undefined;
+  visit(
+    body,
+    {
+      onObjectBegin: () => void open.push(new Set()),
+      onObjectEnd: () => void open.pop(),
+      onObjectProperty: (key, offset, _length, _line, _column, pathSupplier) => {
+        const keys = open.at(-1);
+        const where = pathSupplier();
+        if (!keys || duplicate || where.length > path.length || where.some((part, i) => part !== path[i])) return;
+        if (keys.has(key)) duplicate = { key, offset };
+        keys.add(key);
+      },
+    },
+    { disallowComments: !shape.jsonc, allowTrailingComma: shape.jsonc },
+  );
+  if (duplicate) {
+    throw new UnusableConfigError(`${file}${at(body, duplicate.offset)}: "${duplicate.key}" is given twice in the same object, and clients read the last one; nothing was changed. Merge the two into one and run again.`);
+  }
 }
 
 /**
@@ -56,7 +86,9 @@ function applyEdit(text: string, edits: Edit[]): string {
 export function currentEntry(file: string, text: string, shape: ConfigShape, name: string): unknown {
   const body = text.startsWith(BOM) ? text.slice(1) : text;
   if (body.trim() === '') return undefined;
-  const node = findNodeAtLocation(parseObject(file, body, shape), [shape.serversKey, name]);
+  const root = parseObject(file, body, shape);
+  refuseDuplicateKeys(file, body, shape, [shape.serversKey, name]);
+  const node = findNodeAtLocation(root, [shape.serversKey, name]);
   return node ? valueOf(node) : undefined;
 }
 
@@ -89,4 +121,27 @@ export function formattingOf(text: string): FormattingOptions {
   const indent = /\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   return indent.startsWith('\t') ? { insertSpaces: false, tabSize: 1, eol } : { insertSpaces: true, tabSize: Math.min(indent.length, 8), eol };
+}
+
+/**
+ * `text` with every string value outside the entry `name` shown as "…": a dry run's diff shows
+ * lines around the change, and other servers' entries hold their tokens (an env's GITHUB_TOKEN).
+ * Keys, numbers and the layout stay, so the context still reads. Text it cannot parse is shown as "…".
+ */
+export function maskOtherValues(text: string, shape: ConfigShape, name: string): string {
+  const bom = text.startsWith(BOM) ? BOM : '';
+  const body = text.slice(bom.length);
+  if (body.trim() === '') return text;
+  const root = parseTree(body, [], { allowTrailingComma: true, allowEmptyContent: true });
+  if (!root) return '…';
+  const own = findNodeAtLocation(root, [shape.serversKey, name]);
+  const edits: Edit[] = [];
+  const walk = (node: Node): void => {
+    if (node === own) return;
+    const isKey = node.parent?.type === 'property' && node.parent.children?.[0] === node;
+    if (node.type === 'string' && !isKey) edits.push({ offset: node.offset, length: node.length, content: '"…"' });
+    for (const child of node.children ?? []) walk(child);
+  };
+  walk(root);
+  return bom + applyEdits(body, edits);
 }

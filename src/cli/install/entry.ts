@@ -1,12 +1,27 @@
 import { settingsFromEnv } from '../../clerk/settings.js';
 import { ConfigError } from '../../errors.js';
 import type { Env } from '../../env.js';
+import { isRecord } from '../../json.js';
 
 /** What a client runs: the fields every client's stdio entry shares. */
 export interface ServerEntry {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+}
+
+/** The entry's env variables install writes (and removes when it no longer writes them); any other is the user's. */
+export const INSTALL_ENV_KEYS: readonly string[] = ['CLERK_PUBLISHABLE_KEY', 'CLERK_FRONTEND_API_URL'];
+
+/**
+ * The entry to write over `current` (the entry as the config has it, if any): install's own fields
+ * (command, args, the client's type, its env variables) from `written`; everything else the user
+ * added (other env variables, `disabled`, `alwaysAllow`, …) as it was.
+ */
+export function mergedEntry(current: unknown, written: ServerEntry & Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (!isRecord(current)) return { ...written };
+  const theirEnv = isRecord(current.env) ? Object.fromEntries(Object.entries(current.env).filter(([key]) => !INSTALL_ENV_KEYS.includes(key))) : {};
+  return { ...current, ...written, env: { ...theirEnv, ...written.env } };
 }
 
 /** What the entry is made of: this Node, this package's bin, the instance and the switches. */

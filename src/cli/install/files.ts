@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { CommandError } from '../../errors.js';
@@ -13,7 +13,13 @@ export interface ConfigFile {
 
 /** Reads the config file; absent is not an error (install creates it). */
 export function readConfig(file: string): ConfigFile {
-  if (!existsSync(file)) return { path: file, bytes: undefined, text: '' };
+  if (!existsSync(file)) {
+    // A dangling symlink (a dotfile manager's link whose target is not there yet) is not "no file":
+    // writing would replace the link with a regular file.
+    const target = danglingLinkTarget(file);
+    if (target !== undefined) throw new CommandError(`${file} is a symbolic link to ${target}, which does not exist; nothing was changed. Create ${target} (it may hold just {}) or remove the link, and run again.`);
+    return { path: file, bytes: undefined, text: '' };
+  }
   try {
     // Dotfile managers keep configs as symlinks: write through the link, not over it.
     const path = realpathSync(file);
@@ -21,6 +27,14 @@ export function readConfig(file: string): ConfigFile {
     return { path, bytes, text: bytes.toString('utf8') };
   } catch (error) {
     throw new CommandError(`cannot read ${file} (${reason(error)}); nothing was changed.`, 1, { cause: error });
+  }
+}
+
+function danglingLinkTarget(file: string): string | undefined {
+  try {
+    return lstatSync(file).isSymbolicLink() ? readlinkSync(file) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -25,7 +25,9 @@ export async function loginWeb(env: Env, identifier: string | undefined, say: (l
   const page = await startLoginPage(env, identifier, say);
   const minutes = Math.max(1, Math.round(timeoutMs / 60_000));
   say(`Sign in on this page (it works once, and expires after ${minutes} min unused): ${page.url}`);
-  if (openBrowser(page.url, env)) say('Opening it in your browser…');
+  const browser = await openBrowser(page.url, env);
+  if (browser.kind === 'started') say('Opening it in your browser…');
+  else if (browser.kind === 'failed') say(`Could not start a browser (${browser.why}): open the address above in yours.`);
   const outcome = await page.outcome;
   if (outcome.kind === 'expired') say('The sign-in page expired: it was left unused. It says so in the browser for a minute more.');
   // The page shows how it ended, then stops listening.

@@ -1,9 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CommandError } from '../../errors.js';
 import type { Prompter } from '../prompt.js';
-import { renderPage, SECURITY_HEADERS, type View } from './html.js';
+import { SECURITY_HEADERS, type View } from './html.js';
+import { answer, plain, readForm, sameSecret } from './replies.js';
 
 /** How a sign-in page ended. */
 export type PageOutcome = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly message: string } | { readonly kind: 'expired' };
@@ -34,7 +35,6 @@ export interface PageOptions {
 const LINGER_MS = 60_000;
 // A POST waits this long for the flow's next question before answering "still working" (which reloads).
 const STEP_WAIT_MS = 20_000;
-const MAX_BODY_BYTES = 16 * 1024;
 
 type State =
   | { readonly kind: 'working' }
@@ -189,32 +189,4 @@ export async function startSignInPage(options: PageOptions): Promise<SignInPage>
       stop();
     },
   };
-}
-
-function answer(response: ServerResponse, status: number, view: View, shown?: () => void): void {
-  response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8' });
-  response.end(renderPage(view), shown);
-}
-
-function plain(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
-  response.end(`${text}\n`);
-}
-
-async function readForm(request: IncomingMessage): Promise<URLSearchParams | undefined> {
-  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
