@@ -115,6 +115,12 @@ function findOperation(services: ReadonlyMap<string, { service: ServiceSpec; fix
     else if (isRecord(body) && body.type === 'json') bodyTemplate = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
     else if (body !== undefined) problems.push({ where, problem: `the body of ${call} is ${String(asRecord(body).type)}: only JSON bodies (a JSON template string, or type json) are supported yet` });
     if (typeof spec.outputRawFormat === 'string' && spec.outputRawFormat !== 'json') problems.push({ where, problem: `${call} answers ${spec.outputRawFormat}: only JSON answers are supported yet` });
+    // The path is appended to the base URI: one not starting with "/" would let an argument
+    // change the host or port (`{{id}}/items` with id ".evil.example").
+    if (typeof resource.path !== 'string' || !resource.path.startsWith('/')) {
+      problems.push({ where, problem: `the path of ${call} is ${JSON.stringify(resource.path)}: a resource path must start with "/"` });
+      return undefined;
+    }
     return {
       namespace,
       name: operation,

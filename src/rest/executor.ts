@@ -34,7 +34,7 @@ export function restExecutor(capability: Capability, secrets: readonly string[],
       if (!service) throw new Error(`${op.name}: no consumed adapter ${op.service ?? '(none)'}`);
       const request = toRequest(op, args, signal);
       const label = `${op.method} ${request.path}`;
-      const url = urlOf(service, request.path, request.query);
+      const url = urlOf(service, request.path, request.query, label);
       const headers = new Headers({ accept: 'application/json', ...request.headers });
       if (service.authentication?.type === 'bearer') headers.set('authorization', `Bearer ${service.authentication.token}`);
       if (service.authentication?.type === 'apikey' && service.authentication.placement === 'header') headers.set(service.authentication.key, service.authentication.value);
@@ -83,8 +83,14 @@ export function restExecutor(capability: Capability, secrets: readonly string[],
   };
 }
 
-function urlOf(service: ServiceSpec, path: string, query: Readonly<Record<string, FieldValue>>): URL {
+function urlOf(service: ServiceSpec, path: string, query: Readonly<Record<string, FieldValue>>, label: string): URL {
+  const base = new URL(service.baseUri);
   const url = new URL(`${service.baseUri.replace(/\/+$/, '')}${path}`);
+  // The credentials belong to the base URI's origin: whatever the path holds, nothing goes elsewhere.
+  if (url.origin !== base.origin) throw new RestRequestError(`${label} would go to ${url.origin}, not ${base.origin}: refused, nothing was sent`, false);
+  // Path arguments are encoded one segment each, but a URL still resolves "." and ".." (even as
+  // %2E%2E): a path that does not stay as built is refused rather than sent somewhere else.
+  if (url.pathname !== `${base.pathname.replace(/\/+$/, '')}${path}`) throw new RestRequestError(`${label}: a path argument is "." or "..", which would change the path: refused, nothing was sent`, false);
   for (const [key, value] of Object.entries(query)) {
     for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
   }
