@@ -155,3 +155,30 @@ describe('the plain-HTTP executor sends credentials only to the base URI origin'
     expect(api.received).toHaveLength(2);
   });
 });
+
+describe('the plain-HTTP executor redacts', () => {
+  it('a query-placed API key the API echoes in every URL encoding (URLSearchParams, lowercase hex)', async () => {
+    const secret = "s3cret key~!'()*";
+    // The API quotes the URL it got, as received and with its escapes lowercased.
+    const api = await loopbackApi((r) => [400, { error: `bad request ${r.url} (${r.url.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())}) ${encodeURIComponent(secret)}` }]);
+    const file = capabilityFile({
+      baseUri: api.url,
+      authentication: { type: 'apikey', key: 'api_key', value: '{{KEY}}', placement: 'query' },
+      binds: [{ namespace: 'env', keys: { KEY: 'TEST_API_KEY' } }],
+    });
+    const { text } = await run(file, { id: 'i1' }, { TEST_API_KEY: secret });
+    expect(new URL(api.received[0]!.url, api.url).searchParams.get('api_key')).toBe(secret);
+    expect(text).toContain('answered 400');
+    expect(text).toContain('api_key=[redacted]');
+    for (const fragment of ['s3cret', '%7E', '%7e']) expect(text).not.toContain(fragment);
+  });
+
+  it('a bearer token written literally in the file', async () => {
+    const token = 'sk_live_literal_token_0123456789';
+    const api = await loopbackApi((r) => [401, { error: `unknown ${String(r.headers.authorization)}` }]);
+    const { text } = await run(capabilityFile({ baseUri: api.url, authentication: { type: 'bearer', token } }), { id: 'i1' });
+    expect(api.received[0]?.headers.authorization).toBe(`Bearer ${token}`);
+    expect(text).toContain('answered 401: {"error":"unknown Bearer [redacted]"}');
+    expect(text).not.toContain('sk_live');
+  });
+});

@@ -66,7 +66,9 @@ export function resolveBinds(capability: Capability, env: Env): BoundCapability 
     // In a JSON body, a bound value is string content: escaped like one.
     ...(op.bodyTemplate ? { bodyTemplate: fill(op.bodyTemplate, (name) => (isArgument(op, name) ? undefined : escapeJson(values.get(name)))) } : {}),
   }));
-  return { capability: { ...capability, services, operations }, secrets: [...values.values()].filter((v) => v.length >= 4) };
+  // The credentials are secrets even when written in the file itself, not bound.
+  const credentials = services.flatMap((s) => authTexts(s.authentication));
+  return { capability: { ...capability, services, operations }, secrets: [...new Set([...values.values(), ...credentials])].filter((v) => v.length >= 4) };
 }
 
 const escapeJson = (value: string | undefined): string | undefined => (value === undefined ? undefined : JSON.stringify(value).slice(1, -1));

@@ -109,8 +109,14 @@ async function readText(response: Response, maxBytes: number, label: string): Pr
   return text;
 }
 
-/** Replaces each secret, as written and as a URL carries it, with `[redacted]`; longest first, so that no part of one is left. */
+/**
+ * Replaces each secret, as written and as a URL carries it, with `[redacted]`; longest first, so
+ * that no part of one is left. A URL carries it percent-encoded as a path or as a query
+ * (URLSearchParams: space as "+", and "~!'()" encoded too), with upper- or lowercase hex.
+ */
 export function redactor(secrets: readonly string[]): (text: string) => string {
-  const forms = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]))].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  const encodings = (s: string): string[] => [encodeURIComponent(s), new URLSearchParams({ s }).toString().slice('s='.length)].flatMap((e) => [e, lowerHex(e)]);
+  const forms = [...new Set(secrets.flatMap((s) => [s, ...encodings(s), JSON.stringify(s).slice(1, -1)]))].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
   return (text) => forms.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
