@@ -154,6 +154,9 @@ const capabilityArbitrary: fc.Arbitrary<Capability> = fc.uniqueArray(identifier.
     operations,
     profile: 'http',
     services: [{ namespace: 'api', baseUri: 'https://api.example.com/v1', authentication: { type: 'apikey', key: 'X-Key', value: '{{API_KEY}}', placement: 'header' } }],
-    binds: [{ key: 'API_KEY', sourceKey: 'API_KEY' }],
+    binds: [
+      { key: 'API_KEY', sourceKey: 'API_KEY' },
+      { key: 'API_VERSION', sourceKey: 'API_VERSION' },
+    ],
   })),
 );

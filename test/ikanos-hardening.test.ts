@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { stringify } from 'yaml';
 import { resolveBinds } from '../src/engine/binds.js';
 import { toolDefinitions } from '../src/engine/definitions.js';
 import { loadCapability } from '../src/engine/load.js';
-import { CapabilityError } from '../src/errors.js';
+import { MAX_CAPABILITY_FILE_BYTES } from '../src/engine/capability-files.js';
+import { CapabilityError, ConfigError } from '../src/errors.js';
 import { restExecutor } from '../src/rest/executor.js';
 
 // What a hostile or careless Ikanos file, or a hostile argument, must not achieve: credentials sent
@@ -28,6 +29,30 @@ interface Shape {
   readonly body?: unknown;
   readonly binds?: Doc[];
   readonly description?: string;
+  /** Where the adapter is imported from (`from:`), instead of written in the file. */
+  readonly from?: string;
+}
+
+/** The consumed adapter `api` of a shape. */
+function adapterOf(shape: Shape): Doc {
+  return {
+    namespace: 'api',
+    type: 'http',
+    baseUri: shape.baseUri ?? 'http://127.0.0.1:9',
+    ...(shape.authentication ? { authentication: shape.authentication } : {}),
+    resources: {
+      items: {
+        path: shape.path ?? '/items/{{id}}',
+        operations: {
+          'get-item': {
+            method: shape.method ?? 'GET',
+            inputParameters: shape.parameters ?? { id: { in: 'path' } },
+            ...(shape.body !== undefined ? { body: shape.body } : {}),
+          },
+        },
+      },
+    },
+  };
 }
 
 /** A one-tool beta5 capability in a fresh folder; returns its path. */
@@ -36,26 +61,7 @@ function capabilityFile(shape: Shape = {}, dir = mkdtempSync(join(tmpdir(), 'ika
     ikanos: '1.0.0-beta5',
     ...(shape.binds ? { binds: shape.binds } : {}),
     capability: {
-      consumes: [
-        {
-          namespace: 'api',
-          type: 'http',
-          baseUri: shape.baseUri ?? 'http://127.0.0.1:9',
-          ...(shape.authentication ? { authentication: shape.authentication } : {}),
-          resources: {
-            items: {
-              path: shape.path ?? '/items/{{id}}',
-              operations: {
-                'get-item': {
-                  method: shape.method ?? 'GET',
-                  inputParameters: shape.parameters ?? { id: { in: 'path' } },
-                  ...(shape.body !== undefined ? { body: shape.body } : {}),
-                },
-              },
-            },
-          },
-        },
-      ],
+      consumes: [shape.from !== undefined ? { import: 'api', from: shape.from } : adapterOf(shape)],
       exposes: [
         {
           type: 'mcp',
@@ -180,5 +186,107 @@ describe('the plain-HTTP executor redacts', () => {
     expect(api.received[0]?.headers.authorization).toBe(`Bearer ${token}`);
     expect(text).toContain('answered 401: {"error":"unknown Bearer [redacted]"}');
     expect(text).not.toContain('sk_live');
+  });
+});
+
+/** A folder holding `inside/` (where the capability goes) and files outside it. */
+function folders(): { outside: string; inside: string } {
+  const outside = mkdtempSync(join(tmpdir(), 'ikanos-outside-'));
+  const inside = join(outside, 'inside');
+  mkdirSync(inside);
+  return { outside, inside };
+}
+
+const adapterFile = (path: string): string => {
+  writeFileSync(path, stringify({ ikanos: '1.0.0-beta5', consumes: [adapterOf({})] }));
+  return path;
+};
+
+describe('a capability reads only what it owns', () => {
+  it('refuses `from:` out of its folder: an absolute path, a file:/// URI, ../ and a symbolic link', () => {
+    const { outside, inside } = folders();
+    const shared = adapterFile(join(outside, 'shared.yaml'));
+    // The same file inside is fine: the refusals below are about the place only.
+    adapterFile(join(inside, 'own.yaml'));
+    expect(loadCapability(capabilityFile({ from: './own.yaml' }, inside)).operations).toHaveLength(1);
+    symlinkSync(shared, join(inside, 'link.yaml'));
+    for (const from of [shared, `file://${shared}`, '../shared.yaml', 'file:///../shared.yaml', './link.yaml']) {
+      const message = problemsOf(capabilityFile({ from }, inside));
+      expect(message, from).toContain("is outside the capability's folder");
+      expect(message).toContain('capability.consumes[0].from');
+    }
+  });
+
+  it('refuses a bind location out of its folder, at load and again when the value is read', () => {
+    const { outside, inside } = folders();
+    writeFileSync(join(outside, 'secrets.yaml'), 'token: outside-secret-value\n');
+    writeFileSync(join(inside, 'secrets.yaml'), 'token: inside-secret-value\n');
+    const withBind = (location: string): string =>
+      capabilityFile({ authentication: { type: 'bearer', token: '{{TOKEN}}' }, binds: [{ namespace: 'files', location, keys: { TOKEN: 'token' } }] }, inside);
+    expect(resolveBinds(loadCapability(withBind('file:///./secrets.yaml')), {}).capability.services?.[0]?.authentication).toEqual({ type: 'bearer', token: 'inside-secret-value' });
+    symlinkSync(join(outside, 'secrets.yaml'), join(inside, 'link.yaml'));
+    for (const location of [`file://${join(outside, 'secrets.yaml')}`, 'file:///../secrets.yaml', 'file:///./link.yaml']) {
+      expect(problemsOf(withBind(location)), location).toMatch(/binds\[0\]\.location: .*is outside the capability's folder/);
+    }
+    // Loaded while the file was its own, then replaced by a link out: read, it is refused.
+    const capability = loadCapability(withBind('file:///./secrets.yaml'));
+    const swapped = join(inside, 'secrets.yaml');
+    symlinkSync(join(outside, 'secrets.yaml'), `${swapped}.tmp`);
+    renameSync(`${swapped}.tmp`, swapped);
+    let caught: unknown;
+    try {
+      resolveBinds(capability, {});
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toContain("is outside the capability's folder");
+    expect((caught as Error).message).not.toContain('outside-secret-value');
+  });
+
+  it('refuses a placeholder no bind declares, naming it, instead of reading that environment variable', () => {
+    const file = capabilityFile({ authentication: { type: 'bearer', token: '{{HOME}}' } });
+    expect(problemsOf(file)).toContain('{{HOME}} is used but no bind declares it');
+  });
+});
+
+describe('a capability file that would crash or exhaust the server is refused, naming the file and the problem', () => {
+  const tooBig = (path: string): string => {
+    writeFileSync(path, `# ${'x'.repeat(MAX_CAPABILITY_FILE_BYTES)}\nikanos: 1.0.0-beta5\n`);
+    return path;
+  };
+
+  it('more than a megabyte, as the capability, an imported adapter and a binds file', () => {
+    const { inside } = folders();
+    expect(problemsOf(tooBig(join(inside, 'big.yml')))).toMatch(/big\.yml: is \d+ bytes, more than the 1048576 read/);
+    tooBig(join(inside, 'big-adapter.yaml'));
+    expect(problemsOf(capabilityFile({ from: './big-adapter.yaml' }, inside))).toMatch(/cannot read .*big-adapter\.yaml \(is \d+ bytes, more than the 1048576 read\)/);
+    tooBig(join(inside, 'secrets.yaml'));
+    const file = capabilityFile({ authentication: { type: 'bearer', token: '{{TOKEN}}' }, binds: [{ namespace: 'f', location: 'file:///./secrets.yaml', keys: { TOKEN: 'token' } }] }, inside);
+    expect(() => resolveBinds(loadCapability(file), {})).toThrow(/cannot read the binds file .*secrets\.yaml \(is \d+ bytes, more than the 1048576 read\)/);
+  });
+
+  it.runIf(process.platform === 'linux')('not a regular file (/dev/zero), as the capability and as `from:`', () => {
+    const { inside } = folders();
+    expect(problemsOf('/dev/zero')).toBe('Invalid capability file /dev/zero: is not a regular file');
+    symlinkSync('/dev/zero', join(inside, 'zero.yaml'));
+    // Through a link inside the folder: the link leads out, which is refused first; a device inside it is not a regular file.
+    expect(problemsOf(capabilityFile({ from: './zero.yaml' }, inside))).toMatch(/outside the capability's folder|not a regular file/);
+    mkdirSync(join(inside, 'folder.yaml'));
+    expect(problemsOf(capabilityFile({ from: './folder.yaml' }, inside))).toMatch(/cannot read .*folder\.yaml \(is not a regular file\)/);
+  });
+
+  it('a billion-laughs file: the yaml alias limit, as a problem of the file', () => {
+    const { inside } = folders();
+    const laughs = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`)].join('\n');
+    const file = join(inside, 'laughs.yml');
+    writeFileSync(file, `${laughs}\n`);
+    expect(problemsOf(file)).toMatch(/laughs\.yml: not valid YAML: .*alias/i);
+    writeFileSync(join(inside, 'laughs.yaml'), `${laughs}\n`);
+    expect(problemsOf(capabilityFile({ from: './laughs.yaml' }, inside))).toMatch(/laughs\.yaml is not valid YAML \(.*alias/i);
+  });
+
+  it('a file:// URI naming another host', () => {
+    expect(problemsOf(capabilityFile({ from: 'file://server/share/x.yaml' }))).toMatch(/capability\.consumes\[0\]\.from: .*file:\/\/server\/share\/x\.yaml is not a local file URI \(ERR_INVALID_FILE_URL_HOST\)/);
   });
 });

@@ -4,6 +4,7 @@ import { isRecord } from '../json.js';
 import { EXTENSION_KEY, schemaProblems } from './ikanos-schema.js';
 import type { AuthenticationSpec, Capability, FixedValue, HttpMethod, OperationSpec, ServiceSpec } from './model.js';
 import { importConsumes, readBinds } from './beta5-sources.js';
+import { bindPlaceholders } from './binds.js';
 import { buildTool, type ConsumedOperation } from './beta5-tool.js';
 
 // Reads an Ikanos 1.0.0-beta5 capability into the model the alpha2 loader builds, so that both
@@ -82,6 +83,13 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
   const used = [...new Set(operations.map((op) => op.service))];
   const servicesUsed = [...services.values()].filter((s) => used.includes(s.service.namespace)).map((s) => s.service);
   const clerk = servicesUsed.length > 0 && servicesUsed.every((s) => FRONTEND_API_NAMESPACE.test(s.namespace));
+  const binds = readBinds(doc, capability, file, problems);
+  // A placeholder fills in only what a bind declares: an undeclared one would read whatever
+  // environment variable the file names.
+  const declared = new Set(binds.map((b) => b.key));
+  for (const key of bindPlaceholders({ file, label: '', operations, services: servicesUsed })) {
+    if (!declared.has(key)) problems.push({ where: 'binds', problem: `{{${key}}} is used but no bind declares it: add it to the keys of a binds entry` });
+  }
   const info = asRecord(doc.info);
   const description = mcp.map(([e]) => asRecord(e).description).find((d): d is string => typeof d === 'string');
   return {
@@ -91,7 +99,7 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
     profile: clerk ? 'clerk-frontend-api' : 'http',
     ...(description ? { description } : {}),
     services: servicesUsed,
-    binds: readBinds(doc, capability, file, problems),
+    binds,
   };
 }
 

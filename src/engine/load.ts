@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, YAMLParseError } from 'yaml';
 import { CapabilityError, type CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { readBeta5 } from './beta5.js';
+import { readSmallFile } from './capability-files.js';
 import { capabilityDocumentSchema, type Capability, type OperationSpec, type OutputField } from './model.js';
 
 /** The capability this server ships: refined from the Naftiko seed with Clerk's official spec. */
@@ -16,9 +16,9 @@ export const BACKEND_API_CAPABILITY = fileURLToPath(new URL('./clerk-backend-api
 export function loadCapability(file: string = BUNDLED_CAPABILITY): Capability {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readSmallFile(file);
   } catch (error) {
-    throw new CapabilityError(file, '', `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new CapabilityError(file, '', error instanceof Error ? error.message : String(error), { cause: error });
   }
   return parseCapability(text, file);
 }
@@ -33,7 +33,8 @@ export function parseCapability(text: string, file: string): Capability {
       const at = error.linePos?.[0];
       throw new CapabilityError(file, at ? `line ${at.line}, column ${at.col}` : '', `not valid YAML: ${error.code}`, { cause: error });
     }
-    throw error;
+    // Any other yaml failure (a ReferenceError "Excessive alias count" for a billion-laughs file) is the file's too.
+    throw new CapabilityError(file, '', `not valid YAML: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   // Ikanos 1.0.0-beta5 (`ikanos:`) or Naftiko 1.0.0-alpha2 (`naftiko:`), into the same model.
   if (isRecord(raw) && 'ikanos' in raw) {
