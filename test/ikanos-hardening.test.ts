@@ -290,3 +290,16 @@ describe('a capability file that would crash or exhaust the server is refused, n
     expect(problemsOf(capabilityFile({ from: 'file://server/share/x.yaml' }))).toMatch(/capability\.consumes\[0\]\.from: .*file:\/\/server\/share\/x\.yaml is not a local file URI \(ERR_INVALID_FILE_URL_HOST\)/);
   });
 });
+
+describe('$env.NAME in authentication', () => {
+  it('is read from that environment variable, declared by its use, and redacted', async () => {
+    const token = 'env-bearer-token-5e1d9a';
+    const api = await loopbackApi((r) => [403, { error: `no access for ${String(r.headers.authorization)}` }]);
+    const file = capabilityFile({ baseUri: api.url, authentication: { type: 'bearer', token: '$env.TEST_BEARER_TOKEN' } });
+    expect(loadCapability(file).binds).toEqual([{ key: 'TEST_BEARER_TOKEN', sourceKey: 'TEST_BEARER_TOKEN' }]);
+    const { text } = await run(file, { id: 'i1' }, { TEST_BEARER_TOKEN: token });
+    expect(api.received[0]?.headers.authorization).toBe(`Bearer ${token}`);
+    expect(text).toContain('no access for Bearer [redacted]');
+    expect(() => resolveBinds(loadCapability(file), {})).toThrow('needs a value for TEST_BEARER_TOKEN (environment variable TEST_BEARER_TOKEN)');
+  });
+});

@@ -17,6 +17,9 @@ type Problems = CapabilityProblem[];
 /** A capability's consumed adapters are Clerk's Frontend API when their namespaces say so. */
 export const FRONTEND_API_NAMESPACE = /^clerk-frontend-api(-|$)/;
 
+/** An environment variable expression, `$env.NAME`, as a whole value. */
+const ENV_EXPRESSION = /^\$env\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
 const asRecord = (v: unknown): Doc => (isRecord(v) ? v : {});
 const entries = (v: unknown): [string, Doc][] => Object.entries(asRecord(v)).map(([k, x]) => [k, asRecord(x)]);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -29,6 +32,8 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
   const services = new Map<string, { service: ServiceSpec; fixed: FixedValue[]; resources: [string, Doc][]; where: string }>();
 
   const consumes = [...list(doc.consumes).map((c, i) => [c, `consumes[${i}]`] as const), ...list(capability.consumes).map((c, i) => [c, `capability.consumes[${i}]`] as const)];
+  // Environment variables named by `$env.NAME` in authentication.
+  const fromEnv = new Set<string>();
   // Namespaces whose import failed: the tools calling them are not reported again.
   const broken = new Set<string>();
   for (const [entry, where] of consumes) {
@@ -40,7 +45,7 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
     const namespace = String(adapter.namespace);
     if (services.has(namespace)) problems.push({ where: `${where}.namespace`, problem: `namespace "${namespace}" is consumed twice` });
     const fixed = fixedValues(adapter.inputParameters, `${where}.inputParameters`, problems);
-    const authentication = authenticationOf(adapter.authentication, `${where}.authentication`, problems);
+    const authentication = authenticationOf(adapter.authentication, `${where}.authentication`, problems, fromEnv);
     services.set(namespace, {
       service: { namespace, baseUri: String(adapter.baseUri), ...(authentication ? { authentication } : {}) },
       fixed,
@@ -83,7 +88,11 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
   const used = [...new Set(operations.map((op) => op.service))];
   const servicesUsed = [...services.values()].filter((s) => used.includes(s.service.namespace)).map((s) => s.service);
   const clerk = servicesUsed.length > 0 && servicesUsed.every((s) => FRONTEND_API_NAMESPACE.test(s.namespace));
-  const binds = readBinds(doc, capability, file, problems);
+  const written = readBinds(doc, capability, file, problems);
+  for (const name of fromEnv) {
+    if (written.some((b) => b.key === name)) problems.push({ where: 'binds', problem: `${name} is both a bind key and read by $env.${name}: use one or the other` });
+  }
+  const binds = [...written, ...[...fromEnv].map((name) => ({ key: name, sourceKey: name }))];
   // A placeholder fills in only what a bind declares: an undeclared one would read whatever
   // environment variable the file names.
   const declared = new Set(binds.map((b) => b.key));
@@ -161,11 +170,19 @@ function fixedValues(parameters: unknown, where: string, problems: Problems): Fi
   });
 }
 
-function authenticationOf(auth: unknown, where: string, problems: Problems): AuthenticationSpec | undefined {
+function authenticationOf(auth: unknown, where: string, problems: Problems, fromEnv: Set<string>): AuthenticationSpec | undefined {
   if (!isRecord(auth)) return undefined;
-  if (auth.type === 'bearer' && typeof auth.token === 'string') return { type: 'bearer', token: auth.token };
+  // `$env.NAME` (the schema's own example for tokens and keys) is a bind to that environment
+  // variable, declared by its use: the placeholder {{NAME}}.
+  const secret = (value: string): string => {
+    const name = ENV_EXPRESSION.exec(value)?.[1];
+    if (name === undefined) return value;
+    fromEnv.add(name);
+    return `{{${name}}}`;
+  };
+  if (auth.type === 'bearer' && typeof auth.token === 'string') return { type: 'bearer', token: secret(auth.token) };
   if (auth.type === 'apikey' && typeof auth.key === 'string' && typeof auth.value === 'string') {
-    return { type: 'apikey', key: auth.key, value: auth.value, placement: auth.placement === 'query' ? 'query' : 'header' };
+    return { type: 'apikey', key: auth.key, value: secret(auth.value), placement: auth.placement === 'query' ? 'query' : 'header' };
   }
   problems.push({ where, problem: auth.type === 'bearer' || auth.type === 'apikey' ? `${auth.type} authentication needs ${auth.type === 'bearer' ? 'a token' : 'a key and a value'}` : `${String(auth.type)} authentication is not supported yet (bearer, apikey)` });
   return undefined;
