@@ -303,3 +303,21 @@ describe('$env.NAME in authentication', () => {
     expect(() => resolveBinds(loadCapability(file), {})).toThrow('needs a value for TEST_BEARER_TOKEN (environment variable TEST_BEARER_TOKEN)');
   });
 });
+
+describe('a body template', () => {
+  it('refuses a body parameter it does not use (it would be dropped silently)', () => {
+    const file = capabilityFile({
+      method: 'POST',
+      path: '/items',
+      parameters: { name: { in: 'body' } },
+      body: { type: 'json', data: { title: 'fixed' } },
+      args: { name: { type: 'string', required: true, description: 'The name' } },
+    });
+    expect(problemsOf(file)).toContain('tools.get-item.inputParameters.name: goes to the body parameter name, but the body template of api.get-item does not use {{name}}: it would never be sent');
+  });
+
+  it('takes a body parameter it uses', () => {
+    const file = capabilityFile({ method: 'POST', path: '/items', parameters: { name: { in: 'body' } }, body: '{ "title": "{{name}}" }', args: { name: { type: 'string', required: true, description: 'The name' } } });
+    expect(loadCapability(file).operations[0]?.inputParameters.map((p) => `${p.in}:${p.name}`)).toEqual(['body:name']);
+  });
+});
