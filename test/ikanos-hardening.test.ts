@@ -11,6 +11,7 @@ import { loadCapability } from '../src/engine/load.js';
 import { MAX_CAPABILITY_FILE_BYTES } from '../src/engine/capability-files.js';
 import { CapabilityError, ConfigError } from '../src/errors.js';
 import { restExecutor } from '../src/rest/executor.js';
+import { serveRestInMemory } from './helpers/ikanos-tutorial.js';
 
 // What a hostile or careless Ikanos file, or a hostile argument, must not achieve: credentials sent
 // to another origin, secrets left unredacted, files or variables read that the file does not own.
@@ -319,5 +320,25 @@ describe('a body template', () => {
   it('takes a body parameter it uses', () => {
     const file = capabilityFile({ method: 'POST', path: '/items', parameters: { name: { in: 'body' } }, body: '{ "title": "{{name}}" }', args: { name: { type: 'string', required: true, description: 'The name' } } });
     expect(loadCapability(file).operations[0]?.inputParameters.map((p) => `${p.in}:${p.name}`)).toEqual(['body:name']);
+  });
+});
+
+describe('a header-bound argument', () => {
+  it('with a line break is a plain validation error naming it, and nothing is sent', async () => {
+    const api = await loopbackApi();
+    const file = capabilityFile({ baseUri: api.url, path: '/items', parameters: { trace: { in: 'header' } }, args: { trace: { type: 'string', required: true, description: 'A trace id' } } });
+    const served = await serveRestInMemory(loadCapability(file));
+    closers.push(() => served.close());
+    const { tools } = await served.client.listTools();
+    expect(JSON.stringify(tools[0]?.inputSchema)).toContain('"pattern"');
+    const result = await served.call('get-item', { trace: 'abc\r\nX-Injected: 1' });
+    expect(result.isError).toBe(true);
+    const text = JSON.stringify(result.content);
+    expect(text).toContain('trace');
+    expect(text).toContain('must not contain a line break');
+    expect(text).not.toMatch(/unexpected/i);
+    expect(api.received).toEqual([]);
+    expect((await served.call('get-item', { trace: 'abc-1' })).isError).toBeFalsy();
+    expect(api.received[0]?.headers.trace).toBe('abc-1');
   });
 });
