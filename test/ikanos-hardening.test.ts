@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,9 @@ import { loadCapability } from '../src/engine/load.js';
 import { MAX_CAPABILITY_FILE_BYTES } from '../src/engine/capability-files.js';
 import { CapabilityError, ConfigError } from '../src/errors.js';
 import { restExecutor } from '../src/rest/executor.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { createServer as createMcpServer } from '../src/mcp/server.js';
+import { StdioTransport } from '../src/mcp/stdio.js';
 import { serveRestInMemory } from './helpers/ikanos-tutorial.js';
 
 // What a hostile or careless Ikanos file, or a hostile argument, must not achieve: credentials sent
@@ -340,5 +344,44 @@ describe('a header-bound argument', () => {
     expect(api.received).toEqual([]);
     expect((await served.call('get-item', { trace: 'abc-1' })).isError).toBeFalsy();
     expect(api.received[0]?.headers.trace).toBe('abc-1');
+  });
+});
+
+describe('messages of a plain-HTTP capability', () => {
+  it('name its API, not Clerk, when a declined confirmation sent nothing', async () => {
+    const api = await loopbackApi();
+    const bound = resolveBinds(loadCapability(capabilityFile({ baseUri: `${api.url}/v2`, method: 'DELETE' })), {});
+    const executor = restExecutor(bound.capability, bound.secrets);
+    const server = createMcpServer({ capability: bound.capability, executor, instructions: 'test', confirm: true });
+    const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler('elicitation/create', () => ({ action: 'decline' }));
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+    closers.push(async () => {
+      await client.close();
+      await server.close();
+    });
+    const result = await client.callTool({ name: 'get-item', arguments: { id: 'i1' } });
+    expect(result.isError).toBe(true);
+    const text = JSON.stringify(result.content);
+    expect(text).toContain(`Nothing was sent to ${new URL(api.url).host}.`);
+    expect(text).not.toContain('Clerk');
+    expect(api.received).toEqual([]);
+  });
+
+  it('name its API when the server stops before a waiting call ran', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    const transport = new StdioTransport(stdin, stdout, { maxDispatched: 1, serviceName: 'api.example.com' });
+    // No server behind it: the first call stays in flight, the second waits for its turn.
+    transport.onmessage = () => undefined;
+    await transport.start();
+    for (const id of ['first', 'second']) stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get-item', arguments: { id } } })}\n`);
+    await expect.poll(() => transport.awaiting).toBe(2);
+    await transport.drain(50);
+    await expect.poll(() => out).toContain('get-item was not run: the server is stopping. Nothing was sent to api.example.com.');
+    await transport.close();
   });
 });

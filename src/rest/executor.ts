@@ -80,6 +80,8 @@ export function restExecutor(capability: Capability, secrets: readonly string[],
       );
     },
     redact,
+    // Its hosts: what the user knows the API by (a capability's label may be a file name).
+    serviceName: redact([...new Set([...services.values()].map((s) => new URL(s.baseUri).host))].join(' or ')),
   };
 }
 
