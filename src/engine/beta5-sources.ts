@@ -1,18 +1,14 @@
 import { parse, YAMLError } from 'yaml';
-import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { schemaProblems } from './ikanos-schema.js';
 import type { BindSpec } from './model.js';
 import { FileProblem, locate, readSmallFile } from './capability-files.js';
+import { asRecord, list, type Doc, type Problems } from './doc.js';
 
 // What an Ikanos file brings in from elsewhere: consumed adapters from shared files (`import`/
 // `from`), and where its binds' values will come from.
 
-type Doc = Record<string, unknown>;
-type Problems = CapabilityProblem[];
 
-const asRecord = (v: unknown): Doc => (isRecord(v) ? v : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The consumed adapter an `import:`/`from:` entry brings in, renamed by `as:`. */
 export function importConsumes(entry: Doc, file: string, where: string, problems: Problems): Doc | undefined {

@@ -1,11 +1,9 @@
-import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { outputOf } from './beta5-output.js';
 import { parameterSpecSchema, type FixedValue, type HintsSpec, type HttpMethod, type OperationSpec, type ParameterSpec } from './model.js';
 import { placeholders } from './template.js';
+import type { Doc, Problems } from './doc.js';
 
-type Doc = Record<string, unknown>;
-type Problems = CapabilityProblem[];
 
 /** A consumed operation as a tool's `call` finds it. */
 export interface ConsumedOperation {

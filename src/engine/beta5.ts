@@ -1,18 +1,16 @@
 import { basename } from 'node:path';
-import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { EXTENSION_KEY, schemaProblems } from './ikanos-schema.js';
 import type { AuthenticationSpec, Capability, FixedValue, HttpMethod, OperationSpec, ServiceSpec } from './model.js';
 import { importConsumes, readBinds } from './beta5-sources.js';
 import { bindPlaceholders } from './binds.js';
 import { buildTool, type ConsumedOperation } from './beta5-tool.js';
+import { asRecord, entries, list, toModelPath, type Doc, type Problems } from './doc.js';
 
 // Reads an Ikanos 1.0.0-beta5 capability into the model the alpha2 loader builds, so that both
 // generations serve through the same code. What the format has and this server does not run yet
 // is refused by name, never skipped silently (README, "Running other capabilities").
 
-type Doc = Record<string, unknown>;
-type Problems = CapabilityProblem[];
 
 /** A capability's consumed adapters are Clerk's Frontend API when their namespaces say so. */
 export const FRONTEND_API_NAMESPACE = /^clerk-frontend-api(-|$)/;
@@ -20,9 +18,6 @@ export const FRONTEND_API_NAMESPACE = /^clerk-frontend-api(-|$)/;
 /** An environment variable expression, `$env.NAME`, as a whole value. */
 const ENV_EXPRESSION = /^\$env\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
-const asRecord = (v: unknown): Doc => (isRecord(v) ? v : {});
-const entries = (v: unknown): [string, Doc][] => Object.entries(asRecord(v)).map(([k, x]) => [k, asRecord(x)]);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Reads a parsed beta5 document; every problem found is pushed to `problems` (the result is then unusable). */
 export function readBeta5(doc: Doc, file: string, problems: Problems): Capability {
@@ -143,7 +138,7 @@ function findOperation(services: ReadonlyMap<string, { service: ServiceSpec; fix
       name: operation,
       method: (typeof spec.method === 'string' ? spec.method : 'GET') as HttpMethod,
       // Mustache placeholders in the path become the model's {name} segments.
-      path: String(resource.path).replace(/\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g, '{$1}'),
+      path: toModelPath(resource.path),
       parameters,
       fixed: adapter.fixed,
       ...(bodyTemplate !== undefined ? { bodyTemplate } : {}),

@@ -5,6 +5,7 @@ import { isRecord } from '../json.js';
 import { readBeta5 } from './beta5.js';
 import { readSmallFile } from './capability-files.js';
 import { capabilityDocumentSchema, type Capability, type OperationSpec, type OutputField } from './model.js';
+import { jsonPath } from './doc.js';
 
 /** The capability this server ships: refined from the Naftiko seed with Clerk's official spec. */
 export const BUNDLED_CAPABILITY = fileURLToPath(new URL('./clerk-frontend-api-invitations.yaml', import.meta.url));
@@ -112,8 +113,4 @@ function checkOutputField(field: Pick<OutputField, 'type' | 'enum' | 'properties
   if (field.items && field.type !== 'array') fail(`${place}.items`, `items are for type array, not ${field.type}`);
   for (const [name, property] of Object.entries(field.properties ?? {})) checkOutputField(property, `${place}.properties.${name}`, fail);
   if (field.items) checkOutputField(field.items, `${place}.items`, fail);
-}
-
-function jsonPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}${out ? '.' : ''}${String(key)}`), '');
 }

@@ -1,6 +1,7 @@
 import { EXTENSION_KEY } from './ikanos-schema.js';
 import { hasMappings } from './mapping.js';
 import type { Capability, OperationSpec, OutputField, ParameterSpec } from './model.js';
+import { toIkanosPath } from './doc.js';
 
 // Writes the model back as an Ikanos 1.0.0-beta5 document: how an alpha2 capability is carried to
 // the current format (src/engine/clerk-frontend-api-invitations.ikanos.yml was written so), and
@@ -37,7 +38,7 @@ export function toBeta5(capability: Capability, { toolsNamespace = 'tools' }: Se
       resources: Object.fromEntries(
         paths.map((path, i) => [
           `resource-${i + 1}`,
-          { path: path.replace(/\{([^{}]+)\}/g, '{{$1}}'), operations: Object.fromEntries(ops.filter((op) => op.path === path).map((op) => [op.name, consumedOperation(op)])) },
+          { path: toIkanosPath(path), operations: Object.fromEntries(ops.filter((op) => op.path === path).map((op) => [op.name, consumedOperation(op)])) },
         ]),
       ),
     };
