@@ -6,7 +6,8 @@ import { parse, stringify } from 'yaml';
 import * as z from 'zod';
 import { toolDefinitions } from '../src/engine/definitions.js';
 import { BUNDLED_CAPABILITY, loadCapability, parseCapability } from '../src/engine/load.js';
-import type { Capability, OperationSpec, ParameterSpec } from '../src/engine/model.js';
+import { hasMappings } from '../src/engine/mapping.js';
+import type { Capability, OperationSpec, OutputField, ParameterSpec } from '../src/engine/model.js';
 import { toBeta5 } from '../src/engine/serialise.js';
 
 // The round trip: load a capability (either format) → write the model as Ikanos 1.0.0-beta5
@@ -63,7 +64,27 @@ const requestPlan = (op: Omit<OperationSpec, 'service'> & { readonly service?: s
   fixed: op.fixed ?? [],
   bodyTemplate: op.bodyTemplate ?? null,
   arguments: op.inputParameters.map((p) => ({ name: p.name, in: p.in, wireName: p.target ?? p.name })),
+  // The whole output tree: where each field of the result is read from, not only its schema.
+  output: { name: op.output.name, value: op.output.value, type: op.output.type, fields: readFrom(op.output, !hasMappings(op.output)) },
 });
+
+/**
+ * Where each field of a result is read from, as engine/mapping.ts reads it: in a tree without
+ * mappings (alpha2) each field by its name; in a mapped tree, a field without a mapping is its
+ * enclosing value (`$.`). Two trees that read alike compare equal, however they are written.
+ */
+function readFrom(field: Pick<OutputField, 'type' | 'properties' | 'items'>, byName: boolean): unknown {
+  const at = (f: OutputField, name: string | undefined): unknown => {
+    const rest = Object.fromEntries(Object.entries(f).filter(([key]) => key !== 'properties' && key !== 'items' && key !== 'mapping'));
+    return { ...rest, from: f.mapping ?? (byName && name !== undefined ? `$.${name}` : '$.'), fields: readFrom(f, byName) };
+  };
+  // No properties and empty properties read alike (the value as it is); so do an array without items and one of any objects.
+  const properties = Object.entries(field.properties ?? {});
+  return {
+    ...(properties.length > 0 ? { properties: Object.fromEntries(properties.map(([name, f]) => [name, at(f, name)])) } : {}),
+    ...(field.type === 'array' ? { items: at(field.items ?? { type: 'object', required: false, nullable: false }, undefined) } : {}),
+  };
+}
 
 /** Writes the model as beta5 YAML and reads it back, as if from `file`'s folder. */
 function roundTrip(capability: Capability, file: string): Capability {
@@ -120,6 +141,8 @@ const operation = (name: string): fc.Arbitrary<OperationSpec> =>
       hints: fc.option(fc.record({ readOnly: fc.boolean(), destructive: fc.boolean(), idempotent: fc.boolean(), openWorld: fc.boolean() }, { requiredKeys: [] }), { nil: undefined }),
       outputType: fc.constantFrom('object', 'array') as fc.Arbitrary<'object' | 'array'>,
       fields: fc.dictionary(identifier, field, { maxKeys: 4 }),
+      // A nested object, with or without a mapping of its own (without: it groups fields of its parent).
+      group: fc.option(fc.record({ mapping: fc.option(identifier.map((n) => `$.${n}`), { nil: undefined }), properties: fc.dictionary(identifier, field, { minKeys: 1, maxKeys: 2 }) }, { requiredKeys: ['properties'] }), { nil: undefined }),
       title: fc.lorem({ maxCount: 4 }),
       description: fc.lorem({ maxCount: 12 }),
     })
@@ -132,7 +155,8 @@ const operation = (name: string): fc.Arbitrary<OperationSpec> =>
       // One wire name per argument: two arguments renamed alike would be one parameter.
       const wire = new Set<string>();
       const unique = inputParameters.filter((p) => (wire.has(p.target ?? p.name) ? false : (wire.add(p.target ?? p.name), true)));
-      const properties = Object.fromEntries(Object.entries(g.fields).map(([n, f]) => [n, f]));
+      const properties: Record<string, OutputField> = Object.fromEntries(Object.entries(g.fields).map(([n, f]) => [n, f]));
+      if (g.group) properties.group_x = { type: 'object', required: false, nullable: false, ...g.group };
       return {
         name,
         title: g.title || name,
@@ -154,6 +178,9 @@ const capabilityArbitrary: fc.Arbitrary<Capability> = fc.uniqueArray(identifier.
     operations,
     profile: 'http',
     services: [{ namespace: 'api', baseUri: 'https://api.example.com/v1', authentication: { type: 'apikey', key: 'X-Key', value: '{{API_KEY}}', placement: 'header' } }],
-    binds: [{ key: 'API_KEY', sourceKey: 'API_KEY' }],
+    binds: [
+      { key: 'API_KEY', sourceKey: 'API_KEY' },
+      { key: 'API_VERSION', sourceKey: 'API_VERSION' },
+    ],
   })),
 );

@@ -46,7 +46,7 @@ describe('binds', () => {
     expect(caught(() => resolveBinds(loadCapability(file), {})).message).toMatch(/cannot read the binds file .*secrets\.yaml \(ENOENT\)/);
   });
 
-  it('read a bind without location, and an undeclared placeholder, from the environment', () => {
+  it('read a bind without location from the environment', () => {
     const file = tutorialCopy('http://127.0.0.1:9');
     // The tutorial's binds with no location: the environment, under each key's source name.
     writeFileSync(file, readFileSync(file, 'utf8').replace(/\n {2}location: "file:\/\/\/\.\/shared\/secrets\.yaml"/g, ''));

@@ -55,6 +55,10 @@ describe('the Clerk capability in Ikanos 1.0.0-beta5', () => {
     expect(beta5?.request.method).toBe(alpha2?.request.method);
     expect(beta5?.request.rawPath).toBe(alpha2?.request.rawPath);
     expect(beta5?.request.body).toBe(alpha2?.request.body);
+    // The query string (limit, status, _is_native…) and the headers that say what is sent and by whom.
+    expect([...(beta5?.request.query ?? [])].sort()).toStrictEqual([...(alpha2?.request.query ?? [])].sort());
+    const sent = (r: Received | undefined): unknown => Object.fromEntries(['authorization', 'content-type', 'accept', 'user-agent', 'content-length'].map((h) => [h, r?.headers[h]]));
+    expect(sent(beta5?.request)).toStrictEqual(sent(alpha2?.request));
     // The beta5 output maps each field it names: a field Clerk added later is not passed on.
     const named = Object.fromEntries(Object.entries(invitation()).filter(([key]) => key !== 'a_field_clerk_added_later'));
     expect(alpha2?.result).toMatchObject(tool === 'getOrganizationInvitations' ? { data: [invitation()], total_count: 1 } : invitation());

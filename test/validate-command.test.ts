@@ -61,6 +61,26 @@ describe('validate', () => {
     expect(run.stderr).toContain('  - at capability.exposes[0].tools.create-voyage.hints: unknown key "readonly" (not in Ikanos 1.0.0-beta5)');
   });
 
+  it('shows terminal escapes written in the file escaped: a description in the listing, a key in a problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'validate-'));
+    cpSync(TUTORIAL_DIR, dir, { recursive: true });
+    const file = join(dir, TUTORIAL_FILE);
+    // YAML double quotes: \e is ESC, \a is BEL. An OSC 8 hyperlink and "clear the screen".
+    const hostile = '"\\e]8;;https://evil.example\\aclick\\e]8;;\\a \\e[2J"';
+    const text = readFileSync(file, 'utf8').replace('description: "Filter by operational status"', `description: ${hostile}`);
+    writeFileSync(file, text);
+    const listed = await runCli(['validate', file], baseEnv);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toContain(ANSI);
+    expect(listed.stdout).not.toContain(String.fromCharCode(7));
+    expect(listed.stdout).toContain('status: string, optional, in query — \\u001b]8;;https://evil.example\\u0007click\\u001b]8;;\\u0007 \\u001b[2J');
+    writeFileSync(file, text.replace('          readOnly: false', `          ${hostile}: false`));
+    const refused = await runCli(['validate', file], baseEnv);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).not.toContain(ANSI);
+    expect(refused.stderr).toContain('unknown key "\\u001b]8;;https://evil.example\\u0007click');
+  });
+
   it('refuses an alpha2 file with its problems too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'validate-'));
     const file = join(dir, 'seed.yaml');

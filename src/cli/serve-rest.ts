@@ -21,5 +21,5 @@ export async function serveRest(capability: Capability, env: Env, confirm: boole
   const executor = restExecutor(bound.capability, bound.secrets);
   logUnhandledRejections(executor);
   log(`serving ${bound.capability.operations.length} tools of ${capability.file} over plain HTTP: ${(bound.capability.services ?? []).map((s) => executor.redact(new URL(s.baseUri).origin)).join(', ')}`);
-  await serveStdio(() => createServer({ capability: bound.capability, executor, instructions: restInstructions(bound.capability), confirm }));
+  await serveStdio(() => createServer({ capability: bound.capability, executor, instructions: restInstructions(bound.capability), confirm }), executor.serviceName !== undefined ? { serviceName: executor.serviceName } : {});
 }

@@ -2,6 +2,7 @@ import { bindPlaceholders } from '../engine/binds.js';
 import { toolDefinitions } from '../engine/definitions.js';
 import { loadCapability } from '../engine/load.js';
 import type { Capability, ParameterSpec } from '../engine/model.js';
+import { printable } from './printable.js';
 
 /**
  * `validate FILE`: reads the capability as the server would and prints what it would serve, as
@@ -10,7 +11,8 @@ import type { Capability, ParameterSpec } from '../engine/model.js';
  */
 export function validate(file: string, print: (line: string) => void): void {
   const capability = loadCapability(file);
-  for (const line of describeCapability(capability)) print(line);
+  // The file's words (descriptions, names) reach a terminal: nothing in them may steer it.
+  for (const line of describeCapability(capability)) print(printable(line));
 }
 
 /** The listing `validate` prints. */

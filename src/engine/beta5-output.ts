@@ -1,13 +1,11 @@
-import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { pathProblem } from './mapping.js';
 import { outputFieldSchema, type OutputField, type OutputSpec } from './model.js';
+import type { Doc, Problems } from './doc.js';
 
 // An Ikanos tool's mapped output parameter, as the model's output: its type, mappings and fields,
 // with this server's `x-schema` keywords over them.
 
-type Doc = Record<string, unknown>;
-type Problems = CapabilityProblem[];
 
 /** The tool's one mapped output parameter: an object or a list (MCP structured content is an object). */
 export function outputOf(raw: unknown, where: string, tool: string, extensionKey: string, problems: Problems): OutputSpec | undefined {

@@ -1,37 +1,26 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import type { CapabilityProblem } from '../errors.js';
+import { parse, YAMLError } from 'yaml';
 import { isRecord } from '../json.js';
 import { schemaProblems } from './ikanos-schema.js';
 import type { BindSpec } from './model.js';
+import { FileProblem, locate, readSmallFile } from './capability-files.js';
+import { asRecord, list, type Doc, type Problems } from './doc.js';
 
 // What an Ikanos file brings in from elsewhere: consumed adapters from shared files (`import`/
 // `from`), and where its binds' values will come from.
 
-type Doc = Record<string, unknown>;
-type Problems = CapabilityProblem[];
 
-const asRecord = (v: unknown): Doc => (isRecord(v) ? v : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/** Where a `from:` points: relative to the importing file, or a file:// URI. */
-export function resolveLocation(location: string, file: string): string {
-  if (/^file:\/\/\/\.\.?\//.test(location)) return resolve(dirname(file), location.slice('file:///'.length));
-  if (/^file:\/\/\.\.?\//.test(location)) return resolve(dirname(file), location.slice('file://'.length));
-  if (location.startsWith('file://')) return fileURLToPath(location);
-  return isAbsolute(location) ? location : resolve(dirname(file), location);
-}
 
 /** The consumed adapter an `import:`/`from:` entry brings in, renamed by `as:`. */
 export function importConsumes(entry: Doc, file: string, where: string, problems: Problems): Doc | undefined {
-  const from = resolveLocation(String(entry.from), file);
+  let from = String(entry.from);
   let doc: unknown;
   try {
-    doc = parse(readFileSync(from, 'utf8'));
+    from = locate(from, file);
+    doc = parse(readSmallFile(from));
   } catch (error) {
-    problems.push({ where: `${where}.from`, problem: `cannot read ${from} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+    // A yaml error (even "Excessive alias count", a ReferenceError) is the file's problem, not a crash.
+    const problem = error instanceof FileProblem ? `cannot read ${from} (${error.reason})` : `${from} is not valid YAML (${error instanceof YAMLError ? error.code : error instanceof Error ? error.message : String(error)})`;
+    problems.push({ where: `${where}.from`, problem });
     return undefined;
   }
   const inner = schemaProblems(doc);
@@ -61,7 +50,14 @@ export function readBinds(doc: Doc, capability: Doc, file: string, problems: Pro
       problems.push({ where: `${where}.location`, problem: `${location.split('://')[0]}:// locations are not supported yet (file://, or none for the environment)` });
       return [];
     }
-    const source = location ? resolveLocation(location, file) : undefined;
+    let source: string | undefined;
+    try {
+      source = location ? locate(location, file) : undefined;
+    } catch (error) {
+      problems.push({ where: `${where}.location`, problem: error instanceof FileProblem ? error.message : String(error) });
+      // Its keys stay declared (the file is refused anyway): they are not reported again as undeclared.
+      return Object.keys(asRecord(b.keys)).map((key) => ({ key, sourceKey: key, file: '' }));
+    }
     return Object.entries(asRecord(b.keys)).map(([key, sourceKey]) => ({ key, sourceKey: String(sourceKey), ...(source ? { file: source } : {}) }));
   });
 }

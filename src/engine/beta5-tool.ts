@@ -1,11 +1,9 @@
-import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { outputOf } from './beta5-output.js';
 import { parameterSpecSchema, type FixedValue, type HintsSpec, type HttpMethod, type OperationSpec, type ParameterSpec } from './model.js';
 import { placeholders } from './template.js';
+import type { Doc, Problems } from './doc.js';
 
-type Doc = Record<string, unknown>;
-type Problems = CapabilityProblem[];
 
 /** A consumed operation as a tool's `call` finds it. */
 export interface ConsumedOperation {
@@ -53,6 +51,16 @@ export function buildTool({ name, tool, exposesNamespace, consumed, extensionKey
   };
 
   const { routes, fixed, bodyTemplate } = routeArguments(consumed, withMap, argumentOf, args, at, problems);
+  if (bodyTemplate !== undefined) {
+    // A body template is the whole body: a body parameter it does not use would never be sent.
+    const used = new Set(placeholders(bodyTemplate));
+    for (const [arg, route] of routes) {
+      if (route.in === 'body' && !used.has(arg)) problems.push({ where: `${at}.inputParameters.${arg}`, problem: `goes to the body parameter ${route.target}, but the body template of ${consumed.namespace}.${consumed.name} does not use {{${arg}}}: it would never be sent` });
+    }
+    for (const value of fixed) {
+      if (value.in === 'body') problems.push({ where: `${at}.call`, problem: `the body parameter ${value.name} is set beside the body template of ${consumed.namespace}.${consumed.name}, which is the whole body: write it in the template` });
+    }
+  }
 
   const inputParameters: ParameterSpec[] = [];
   for (const [arg, spec] of declared) {

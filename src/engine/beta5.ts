@@ -1,24 +1,23 @@
 import { basename } from 'node:path';
-import type { CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { EXTENSION_KEY, schemaProblems } from './ikanos-schema.js';
 import type { AuthenticationSpec, Capability, FixedValue, HttpMethod, OperationSpec, ServiceSpec } from './model.js';
 import { importConsumes, readBinds } from './beta5-sources.js';
+import { bindPlaceholders } from './binds.js';
 import { buildTool, type ConsumedOperation } from './beta5-tool.js';
+import { asRecord, entries, list, toModelPath, type Doc, type Problems } from './doc.js';
 
 // Reads an Ikanos 1.0.0-beta5 capability into the model the alpha2 loader builds, so that both
 // generations serve through the same code. What the format has and this server does not run yet
 // is refused by name, never skipped silently (README, "Running other capabilities").
 
-type Doc = Record<string, unknown>;
-type Problems = CapabilityProblem[];
 
 /** A capability's consumed adapters are Clerk's Frontend API when their namespaces say so. */
 export const FRONTEND_API_NAMESPACE = /^clerk-frontend-api(-|$)/;
 
-const asRecord = (v: unknown): Doc => (isRecord(v) ? v : {});
-const entries = (v: unknown): [string, Doc][] => Object.entries(asRecord(v)).map(([k, x]) => [k, asRecord(x)]);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+/** An environment variable expression, `$env.NAME`, as a whole value. */
+const ENV_EXPRESSION = /^\$env\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
 
 /** Reads a parsed beta5 document; every problem found is pushed to `problems` (the result is then unusable). */
 export function readBeta5(doc: Doc, file: string, problems: Problems): Capability {
@@ -28,6 +27,8 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
   const services = new Map<string, { service: ServiceSpec; fixed: FixedValue[]; resources: [string, Doc][]; where: string }>();
 
   const consumes = [...list(doc.consumes).map((c, i) => [c, `consumes[${i}]`] as const), ...list(capability.consumes).map((c, i) => [c, `capability.consumes[${i}]`] as const)];
+  // Environment variables named by `$env.NAME` in authentication.
+  const fromEnv = new Set<string>();
   // Namespaces whose import failed: the tools calling them are not reported again.
   const broken = new Set<string>();
   for (const [entry, where] of consumes) {
@@ -39,7 +40,7 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
     const namespace = String(adapter.namespace);
     if (services.has(namespace)) problems.push({ where: `${where}.namespace`, problem: `namespace "${namespace}" is consumed twice` });
     const fixed = fixedValues(adapter.inputParameters, `${where}.inputParameters`, problems);
-    const authentication = authenticationOf(adapter.authentication, `${where}.authentication`, problems);
+    const authentication = authenticationOf(adapter.authentication, `${where}.authentication`, problems, fromEnv);
     services.set(namespace, {
       service: { namespace, baseUri: String(adapter.baseUri), ...(authentication ? { authentication } : {}) },
       fixed,
@@ -82,6 +83,17 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
   const used = [...new Set(operations.map((op) => op.service))];
   const servicesUsed = [...services.values()].filter((s) => used.includes(s.service.namespace)).map((s) => s.service);
   const clerk = servicesUsed.length > 0 && servicesUsed.every((s) => FRONTEND_API_NAMESPACE.test(s.namespace));
+  const written = readBinds(doc, capability, file, problems);
+  for (const name of fromEnv) {
+    if (written.some((b) => b.key === name)) problems.push({ where: 'binds', problem: `${name} is both a bind key and read by $env.${name}: use one or the other` });
+  }
+  const binds = [...written, ...[...fromEnv].map((name) => ({ key: name, sourceKey: name }))];
+  // A placeholder fills in only what a bind declares: an undeclared one would read whatever
+  // environment variable the file names.
+  const declared = new Set(binds.map((b) => b.key));
+  for (const key of bindPlaceholders({ file, label: '', operations, services: servicesUsed })) {
+    if (!declared.has(key)) problems.push({ where: 'binds', problem: `{{${key}}} is used but no bind declares it: add it to the keys of a binds entry` });
+  }
   const info = asRecord(doc.info);
   const description = mcp.map(([e]) => asRecord(e).description).find((d): d is string => typeof d === 'string');
   return {
@@ -91,7 +103,7 @@ export function readBeta5(doc: Doc, file: string, problems: Problems): Capabilit
     profile: clerk ? 'clerk-frontend-api' : 'http',
     ...(description ? { description } : {}),
     services: servicesUsed,
-    binds: readBinds(doc, capability, file, problems),
+    binds,
   };
 }
 
@@ -115,12 +127,18 @@ function findOperation(services: ReadonlyMap<string, { service: ServiceSpec; fix
     else if (isRecord(body) && body.type === 'json') bodyTemplate = typeof body.data === 'string' ? body.data : JSON.stringify(body.data);
     else if (body !== undefined) problems.push({ where, problem: `the body of ${call} is ${String(asRecord(body).type)}: only JSON bodies (a JSON template string, or type json) are supported yet` });
     if (typeof spec.outputRawFormat === 'string' && spec.outputRawFormat !== 'json') problems.push({ where, problem: `${call} answers ${spec.outputRawFormat}: only JSON answers are supported yet` });
+    // The path is appended to the base URI: one not starting with "/" would let an argument
+    // change the host or port (`{{id}}/items` with id ".evil.example").
+    if (typeof resource.path !== 'string' || !resource.path.startsWith('/')) {
+      problems.push({ where, problem: `the path of ${call} is ${JSON.stringify(resource.path)}: a resource path must start with "/"` });
+      return undefined;
+    }
     return {
       namespace,
       name: operation,
       method: (typeof spec.method === 'string' ? spec.method : 'GET') as HttpMethod,
       // Mustache placeholders in the path become the model's {name} segments.
-      path: String(resource.path).replace(/\{\{\s*([A-Za-z0-9_-]+)\s*\}\}/g, '{$1}'),
+      path: toModelPath(resource.path),
       parameters,
       fixed: adapter.fixed,
       ...(bodyTemplate !== undefined ? { bodyTemplate } : {}),
@@ -147,11 +165,19 @@ function fixedValues(parameters: unknown, where: string, problems: Problems): Fi
   });
 }
 
-function authenticationOf(auth: unknown, where: string, problems: Problems): AuthenticationSpec | undefined {
+function authenticationOf(auth: unknown, where: string, problems: Problems, fromEnv: Set<string>): AuthenticationSpec | undefined {
   if (!isRecord(auth)) return undefined;
-  if (auth.type === 'bearer' && typeof auth.token === 'string') return { type: 'bearer', token: auth.token };
+  // `$env.NAME` (the schema's own example for tokens and keys) is a bind to that environment
+  // variable, declared by its use: the placeholder {{NAME}}.
+  const secret = (value: string): string => {
+    const name = ENV_EXPRESSION.exec(value)?.[1];
+    if (name === undefined) return value;
+    fromEnv.add(name);
+    return `{{${name}}}`;
+  };
+  if (auth.type === 'bearer' && typeof auth.token === 'string') return { type: 'bearer', token: secret(auth.token) };
   if (auth.type === 'apikey' && typeof auth.key === 'string' && typeof auth.value === 'string') {
-    return { type: 'apikey', key: auth.key, value: auth.value, placement: auth.placement === 'query' ? 'query' : 'header' };
+    return { type: 'apikey', key: auth.key, value: secret(auth.value), placement: auth.placement === 'query' ? 'query' : 'header' };
   }
   problems.push({ where, problem: auth.type === 'bearer' || auth.type === 'apikey' ? `${auth.type} authentication needs ${auth.type === 'bearer' ? 'a token' : 'a key and a value'}` : `${String(auth.type)} authentication is not supported yet (bearer, apikey)` });
   return undefined;

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Env } from '../env.js';
 import { ConfigError } from '../errors.js';
 import { isRecord } from '../json.js';
 import type { AuthenticationSpec, Capability, OperationSpec, ServiceSpec } from './model.js';
+import { checkInside, FileProblem, readSmallFile } from './capability-files.js';
 import { fill, placeholders } from './template.js';
 
 /** A capability with every `{{KEY}}` filled in, and the values that must never be shown. */
@@ -27,8 +27,8 @@ const authTexts = (auth: AuthenticationSpec | undefined): string[] => (!auth ? [
 const isArgument = (op: OperationSpec, name: string): boolean => op.inputParameters.some((p) => p.name === name);
 
 /**
- * Fills every placeholder from its bind: a `file://` location's YAML (relative to the capability
- * file), or the environment (a bind without location, or a key no bind declares). Fails closed at
+ * Fills every placeholder from its bind: a `file://` location's YAML (inside the capability's
+ * folder), or the environment (a bind without location); a key no bind declares is never filled. Fails closed at
  * start: every placeholder without a value is named, with where it was looked for, never a value.
  */
 export function resolveBinds(capability: Capability, env: Env): BoundCapability {
@@ -37,11 +37,14 @@ export function resolveBinds(capability: Capability, env: Env): BoundCapability 
     let cached = files.get(file);
     if (!cached) {
       try {
-        const parsed: unknown = parse(readFileSync(file, 'utf8'));
+        // Checked again when read: a link put in place after loading leads nowhere either.
+        checkInside(file, capability.file);
+        const parsed: unknown = parse(readSmallFile(file));
         cached = isRecord(parsed) ? parsed : {};
       } catch (error) {
         // The file's text is not quoted: it holds secrets.
-        throw new ConfigError(`cannot read the binds file ${file} (${(error as NodeJS.ErrnoException).code ?? 'not YAML'}), named by ${capability.file}`);
+        const why = error instanceof FileProblem ? error.reason : 'not YAML';
+        throw new ConfigError(`cannot read the binds file ${file} (${why}), named by ${capability.file}`, { cause: error });
       }
       files.set(file, cached);
     }
@@ -51,9 +54,10 @@ export function resolveBinds(capability: Capability, env: Env): BoundCapability 
   const missing: string[] = [];
   for (const key of bindPlaceholders(capability)) {
     const bind = capability.binds?.find((b) => b.key === key);
-    const raw = bind?.file ? readFile(bind.file)[bind.sourceKey] : env[bind?.sourceKey ?? key];
+    // Only what a bind declares is read: a capability cannot pick any environment variable.
+    const raw = !bind ? undefined : bind.file ? readFile(bind.file)[bind.sourceKey] : env[bind.sourceKey];
     const value = typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : typeof raw === 'string' ? raw : undefined;
-    if (value === undefined || value.trim() === '') missing.push(bind?.file ? `${key} (key "${bind.sourceKey}" of ${bind.file})` : `${key} (environment variable ${bind?.sourceKey ?? key})`);
+    if (value === undefined || value.trim() === '') missing.push(!bind ? `${key} (no bind declares it)` : bind.file ? `${key} (key "${bind.sourceKey}" of ${bind.file})` : `${key} (environment variable ${bind.sourceKey})`);
     else values.set(key, value);
   }
   if (missing.length > 0) throw new ConfigError(`${capability.file} needs a value for ${missing.join(', ')}: set it before starting the server`);
@@ -66,7 +70,9 @@ export function resolveBinds(capability: Capability, env: Env): BoundCapability 
     // In a JSON body, a bound value is string content: escaped like one.
     ...(op.bodyTemplate ? { bodyTemplate: fill(op.bodyTemplate, (name) => (isArgument(op, name) ? undefined : escapeJson(values.get(name)))) } : {}),
   }));
-  return { capability: { ...capability, services, operations }, secrets: [...values.values()].filter((v) => v.length >= 4) };
+  // The credentials are secrets even when written in the file itself, not bound.
+  const credentials = services.flatMap((s) => authTexts(s.authentication));
+  return { capability: { ...capability, services, operations }, secrets: [...new Set([...values.values(), ...credentials])].filter((v) => v.length >= 4) };
 }
 
 const escapeJson = (value: string | undefined): string | undefined => (value === undefined ? undefined : JSON.stringify(value).slice(1, -1));

@@ -38,4 +38,6 @@ export interface ToolExecutor {
   unusableAnswer(tool: ToolDefinition, args: Readonly<Record<string, unknown>>, problem: string): string;
   /** Scrubs the service's secrets out of text. */
   redact(text: string): string;
+  /** The service as messages name it ("Nothing was sent to …"); absent: Clerk. */
+  readonly serviceName?: string;
 }

@@ -4,6 +4,7 @@ import { isRecord } from '../json.js';
 // The format's JSON Schema, copied unchanged from naftiko/ikanos (main branch, Apache-2.0), as
 // published beside its 1.0.0-beta5 specification: /work/shared/naftiko/README.md.
 import schema from './ikanos-schema-1.0.0-beta5.json' with { type: 'json' };
+import { jsonPathOfPointer } from './doc.js';
 
 /**
  * This server's extension of the format: an `x-schema` object on a tool's input parameter or on a
@@ -41,7 +42,7 @@ export function schemaProblems(doc: unknown): CapabilityProblem[] {
   const clean = withoutExtensions(doc);
   const seen = new Set<string>();
   return errorsAt(compiled(), clean, '').flatMap((e) => {
-    const problem = { where: jsonPathOf(e.instancePath), problem: message(e) };
+    const problem = { where: jsonPathOfPointer(e.instancePath), problem: message(e) };
     const key = `${problem.where}\n${problem.problem}`;
     if (seen.has(key)) return [];
     seen.add(key);
@@ -136,10 +137,3 @@ function message(e: ErrorObject): string {
 }
 
 /** `/capability/exposes/0/tools/x` → `capability.exposes[0].tools.x`. */
-function jsonPathOf(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : `${out}${out ? '.' : ''}${part}`), '');
-}

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, YAMLParseError } from 'yaml';
 import { CapabilityError, type CapabilityProblem } from '../errors.js';
 import { isRecord } from '../json.js';
 import { readBeta5 } from './beta5.js';
+import { readSmallFile } from './capability-files.js';
 import { capabilityDocumentSchema, type Capability, type OperationSpec, type OutputField } from './model.js';
+import { jsonPath } from './doc.js';
 
 /** The capability this server ships: refined from the Naftiko seed with Clerk's official spec. */
 export const BUNDLED_CAPABILITY = fileURLToPath(new URL('./clerk-frontend-api-invitations.yaml', import.meta.url));
@@ -16,9 +17,9 @@ export const BACKEND_API_CAPABILITY = fileURLToPath(new URL('./clerk-backend-api
 export function loadCapability(file: string = BUNDLED_CAPABILITY): Capability {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readSmallFile(file);
   } catch (error) {
-    throw new CapabilityError(file, '', `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new CapabilityError(file, '', error instanceof Error ? error.message : String(error), { cause: error });
   }
   return parseCapability(text, file);
 }
@@ -33,7 +34,8 @@ export function parseCapability(text: string, file: string): Capability {
       const at = error.linePos?.[0];
       throw new CapabilityError(file, at ? `line ${at.line}, column ${at.col}` : '', `not valid YAML: ${error.code}`, { cause: error });
     }
-    throw error;
+    // Any other yaml failure (a ReferenceError "Excessive alias count" for a billion-laughs file) is the file's too.
+    throw new CapabilityError(file, '', `not valid YAML: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   // Ikanos 1.0.0-beta5 (`ikanos:`) or Naftiko 1.0.0-alpha2 (`naftiko:`), into the same model.
   if (isRecord(raw) && 'ikanos' in raw) {
@@ -111,8 +113,4 @@ function checkOutputField(field: Pick<OutputField, 'type' | 'enum' | 'properties
   if (field.items && field.type !== 'array') fail(`${place}.items`, `items are for type array, not ${field.type}`);
   for (const [name, property] of Object.entries(field.properties ?? {})) checkOutputField(property, `${place}.properties.${name}`, fail);
   if (field.items) checkOutputField(field.items, `${place}.items`, fail);
-}
-
-function jsonPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}${out ? '.' : ''}${String(key)}`), '');
 }

@@ -68,6 +68,10 @@ function parameterSchema(p: ParameterSpec): z.ZodType {
     if (p.minItems !== undefined) array = array.min(p.minItems);
     if (p.maxItems !== undefined) array = array.max(p.maxItems);
     schema = array;
+  } else if (p.in === 'header' && p.type === 'string' && !p.enum && p.format !== 'email') {
+    // A header value cannot hold a line break (or NUL): refused here, it is a plain validation
+    // error naming the argument, and the pattern tells the agent beforehand.
+    schema = z.string().max(p.maxLength ?? MAX_STRING_LENGTH).regex(/^[^\r\n\0]*$/, 'must not contain a line break: it is sent in a header');
   } else if (p.type === 'object') {
     // A free-form body (as in the seed capability): every field must be form-encodable.
     schema = z.record(z.string(), formValueSchema);

@@ -1,5 +1,7 @@
 import { EXTENSION_KEY } from './ikanos-schema.js';
+import { hasMappings } from './mapping.js';
 import type { Capability, OperationSpec, OutputField, ParameterSpec } from './model.js';
+import { toIkanosPath } from './doc.js';
 
 // Writes the model back as an Ikanos 1.0.0-beta5 document: how an alpha2 capability is carried to
 // the current format (src/engine/clerk-frontend-api-invitations.ikanos.yml was written so), and
@@ -36,7 +38,7 @@ export function toBeta5(capability: Capability, { toolsNamespace = 'tools' }: Se
       resources: Object.fromEntries(
         paths.map((path, i) => [
           `resource-${i + 1}`,
-          { path: path.replace(/\{([^{}]+)\}/g, '{{$1}}'), operations: Object.fromEntries(ops.filter((op) => op.path === path).map((op) => [op.name, consumedOperation(op)])) },
+          { path: toIkanosPath(path), operations: Object.fromEntries(ops.filter((op) => op.path === path).map((op) => [op.name, consumedOperation(op)])) },
         ]),
       ),
     };
@@ -79,7 +81,9 @@ function tool(op: OperationSpec, namespace: string, toolsNamespace: string): Rec
     call: `${namespace}.${op.name}`,
     ...(renamed.length > 0 ? { with: Object.fromEntries(renamed.map((p) => [p.target, `${toolsNamespace}.${p.name}`])) } : {}),
     ...(op.hints ? { hints: op.hints } : {}),
-    outputParameters: [mapped({ ...op.output, mapping: op.output.value, required: false, nullable: false }, op.output.value, { name: op.output.name })],
+    // A tree without mappings (alpha2) reads each field by its name: written out as `$.name`. In a
+    // mapped tree, a field without a mapping stays without one (an object grouping its parent's fields).
+    outputParameters: [mapped({ ...op.output, mapping: op.output.value, required: false, nullable: false }, op.output.value, !hasMappings(op.output), { name: op.output.name })],
   };
 }
 
@@ -89,7 +93,7 @@ function toolParameter(p: ParameterSpec): Record<string, unknown> {
 }
 
 /** A field as a mapped output parameter; `mapping` is where its value is when the field has none of its own. */
-function mapped(field: OutputField, mapping: string | undefined, more: Record<string, unknown> = {}): Record<string, unknown> {
+function mapped(field: OutputField, mapping: string | undefined, byName: boolean, more: Record<string, unknown> = {}): Record<string, unknown> {
   const extra: Record<string, unknown> = { ...more };
   if (field.type === 'integer') extra.type = 'integer';
   if (field.required) extra.required = true;
@@ -97,12 +101,13 @@ function mapped(field: OutputField, mapping: string | undefined, more: Record<st
   if (field.enum) extra.enum = field.enum;
   if (field.description) extra.description = field.description;
   for (const [key, value] of Object.entries(field)) if (!FIELD_KEYS.has(key) && value !== undefined) extra[key] = value;
-  const at = field.mapping ?? mapping;
+  // The format wants a mapping on every field but an object; `$.` (the enclosing value) is what none reads.
+  const at = field.mapping ?? mapping ?? (field.type === 'object' ? undefined : '$.');
   return {
     type: field.type === 'integer' ? 'number' : field.type,
     ...(at !== undefined ? { mapping: at } : {}),
-    ...(field.type === 'object' ? { properties: Object.fromEntries(Object.entries(field.properties ?? {}).map(([name, f]) => [name, mapped(f, `$.${name}`)])) } : {}),
-    ...(field.type === 'array' ? { items: mapped(field.items ?? { type: 'object', required: false, nullable: false }, '$.') } : {}),
+    ...(field.type === 'object' ? { properties: Object.fromEntries(Object.entries(field.properties ?? {}).map(([name, f]) => [name, mapped(f, byName ? `$.${name}` : undefined, byName)])) } : {}),
+    ...(field.type === 'array' ? { items: mapped(field.items ?? { type: 'object', required: false, nullable: false }, byName ? '$.' : undefined, byName) } : {}),
     ...(Object.keys(extra).length > 0 ? { [EXTENSION_KEY]: extra } : {}),
   };
 }

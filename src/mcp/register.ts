@@ -42,7 +42,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
           if (options.signIn) {
             const step = await signInStep(server, ctx, options.signIn, tool.name);
             if (step.kind === 'ask') return step.result;
-            if (step.kind === 'refused') return { isError: true, content: [{ type: 'text', text: `${tool.name} was not run: ${step.why}. Nothing was sent to Clerk. ${options.signIn.howTo}` }] };
+            if (step.kind === 'refused') return { isError: true, content: [{ type: 'text', text: `${tool.name} was not run: ${step.why}. Nothing was sent to ${executor.serviceName ?? 'Clerk'}. ${options.signIn.howTo}` }] };
           }
           let confirmation: string | undefined;
           if (asks) {
@@ -52,7 +52,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
             if (step.kind === 'ask') return step.result;
             // An error result: the agent must not read a refusal as done (and a success would need structuredContent).
             if (step.kind === 'refused') {
-              return { isError: true, content: [{ type: 'text', text: executor.redact(`${tool.name} was not run: ${step.why}. Nothing was sent to Clerk. Do not retry unless the user asks to.`) }] };
+              return { isError: true, content: [{ type: 'text', text: executor.redact(`${tool.name} was not run: ${step.why}. Nothing was sent to ${executor.serviceName ?? 'Clerk'}. Do not retry unless the user asks to.`) }] };
             }
             confirmation = step.confirmation;
           }

@@ -59,6 +59,8 @@ export class StdioTransport implements Transport {
   #skipping = false;
   readonly #awaiting = new Set<string>();
   readonly #maxDispatched: number;
+  /** What the calls go to, as "Nothing was sent to …" names it. */
+  readonly #serviceName: string;
   // Gated requests handed to the server and not yet answered, and those waiting for their turn
   // (a Map: in order, and a cancellation finds its request at once).
   readonly #dispatched = new Set<string>();
@@ -69,9 +71,10 @@ export class StdioTransport implements Transport {
   #drained: (() => void) | undefined;
   #closed = false;
 
-  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxLineBytes?: number; maxDispatched?: number } = {}) {
+  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout, options: { maxLineBytes?: number; maxDispatched?: number; serviceName?: string } = {}) {
     this.#stdin = stdin;
     this.#stdout = stdout;
+    this.#serviceName = options.serviceName ?? 'Clerk';
     this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
     this.#maxDispatched = options.maxDispatched ?? MAX_DISPATCHED_CALLS;
   }
@@ -120,7 +123,7 @@ export class StdioTransport implements Transport {
     this.#draining = true;
     const held = [...this.#held.values()];
     this.#held.clear();
-    for (const request of held) void this.send(notRun(request));
+    for (const request of held) void this.send(notRun(request, this.#serviceName));
     if (this.#awaiting.size > 0 && !this.#closed) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -267,9 +270,9 @@ export class StdioTransport implements Transport {
 }
 
 /** The answer to a call that waited for its turn until the server began to stop. */
-function notRun(request: JSONRPCRequest): JSONRPCMessage {
+function notRun(request: JSONRPCRequest, serviceName: string): JSONRPCMessage {
   const what = request.method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : request.method;
-  const text = `${what} was not run: the server is stopping. Nothing was sent to Clerk.`;
+  const text = `${what} was not run: the server is stopping. Nothing was sent to ${serviceName}.`;
   // A tool's failure is a result (the agent reads it); a resource has only JSON-RPC errors.
   if (request.method === 'tools/call') return { jsonrpc: '2.0', id: request.id, result: { isError: true, content: [{ type: 'text', text }] } };
   return { jsonrpc: '2.0', id: request.id, error: { code: CONNECTION_CLOSED, message: text } };
@@ -295,6 +298,8 @@ export interface StopHooks {
   /** Called last, before the process exits: e.g. to close the sandbox. */
   readonly onClose?: () => Promise<void>;
   readonly graceMs?: number;
+  /** What the calls go to, as the answers to calls never run name it; absent: Clerk. */
+  readonly serviceName?: string;
 }
 
 /**
@@ -305,9 +310,9 @@ export interface StopHooks {
  * flushes stdout, runs `onClose`, and exits 0, all within `graceMs`. A second signal ends the
  * process at once. stdout carries protocol messages only.
  */
-export async function serveStdio(factory: McpServerFactory, { onStop, onClose, graceMs = SHUTDOWN_GRACE_MS }: StopHooks = {}): Promise<void> {
+export async function serveStdio(factory: McpServerFactory, { onStop, onClose, graceMs = SHUTDOWN_GRACE_MS, serviceName }: StopHooks = {}): Promise<void> {
   const out = batched(process.stdout);
-  const transport = new StdioTransport(process.stdin, out);
+  const transport = new StdioTransport(process.stdin, out, serviceName !== undefined ? { serviceName } : {});
   const handle = serveStdioEntry(factory, {
     transport,
     // A message that fails in the SDK is answered there; the reason is worth a line on stderr.

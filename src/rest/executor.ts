@@ -34,7 +34,7 @@ export function restExecutor(capability: Capability, secrets: readonly string[],
       if (!service) throw new Error(`${op.name}: no consumed adapter ${op.service ?? '(none)'}`);
       const request = toRequest(op, args, signal);
       const label = `${op.method} ${request.path}`;
-      const url = urlOf(service, request.path, request.query);
+      const url = urlOf(service, request.path, request.query, label);
       const headers = new Headers({ accept: 'application/json', ...request.headers });
       if (service.authentication?.type === 'bearer') headers.set('authorization', `Bearer ${service.authentication.token}`);
       if (service.authentication?.type === 'apikey' && service.authentication.placement === 'header') headers.set(service.authentication.key, service.authentication.value);
@@ -80,11 +80,19 @@ export function restExecutor(capability: Capability, secrets: readonly string[],
       );
     },
     redact,
+    // Its hosts: what the user knows the API by (a capability's label may be a file name).
+    serviceName: redact([...new Set([...services.values()].map((s) => new URL(s.baseUri).host))].join(' or ')),
   };
 }
 
-function urlOf(service: ServiceSpec, path: string, query: Readonly<Record<string, FieldValue>>): URL {
+function urlOf(service: ServiceSpec, path: string, query: Readonly<Record<string, FieldValue>>, label: string): URL {
+  const base = new URL(service.baseUri);
   const url = new URL(`${service.baseUri.replace(/\/+$/, '')}${path}`);
+  // The credentials belong to the base URI's origin: whatever the path holds, nothing goes elsewhere.
+  if (url.origin !== base.origin) throw new RestRequestError(`${label} would go to ${url.origin}, not ${base.origin}: refused, nothing was sent`, false);
+  // Path arguments are encoded one segment each, but a URL still resolves "." and ".." (even as
+  // %2E%2E): a path that does not stay as built is refused rather than sent somewhere else.
+  if (url.pathname !== `${base.pathname.replace(/\/+$/, '')}${path}`) throw new RestRequestError(`${label}: a path argument is "." or "..", which would change the path: refused, nothing was sent`, false);
   for (const [key, value] of Object.entries(query)) {
     for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
   }
@@ -103,8 +111,14 @@ async function readText(response: Response, maxBytes: number, label: string): Pr
   return text;
 }
 
-/** Replaces each secret, as written and as a URL carries it, with `[redacted]`; longest first, so that no part of one is left. */
+/**
+ * Replaces each secret, as written and as a URL carries it, with `[redacted]`; longest first, so
+ * that no part of one is left. A URL carries it percent-encoded as a path or as a query
+ * (URLSearchParams: space as "+", and "~!'()" encoded too), with upper- or lowercase hex.
+ */
 export function redactor(secrets: readonly string[]): (text: string) => string {
-  const forms = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]))].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  const encodings = (s: string): string[] => [encodeURIComponent(s), new URLSearchParams({ s }).toString().slice('s='.length)].flatMap((e) => [e, lowerHex(e)]);
+  const forms = [...new Set(secrets.flatMap((s) => [s, ...encodings(s), JSON.stringify(s).slice(1, -1)]))].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
   return (text) => forms.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
