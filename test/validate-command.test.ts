@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseEnv, runCli } from './helpers/cli.js';
+import { BIN, baseEnv, runCli } from './helpers/cli.js';
 import { TUTORIAL_DIR, TUTORIAL_FILE } from './helpers/ikanos-tutorial.js';
 import { SEED } from './helpers/seed.js';
 
@@ -96,5 +97,18 @@ describe('validate', () => {
     expect(none.stderr).toMatch(/validate needs the capability file to check/);
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/Unexpected argument 'extra'/);
+  });
+});
+
+describe('a terminal command whose reader stops early', () => {
+  it('ends quietly with exit 0 when stdout is closed before it writes (validate FILE | head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'validate', 'src/engine/clerk-frontend-api-invitations.yaml'], { env: { ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reading end goes away at once, as `head` does after its lines: every write then fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

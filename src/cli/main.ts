@@ -18,6 +18,9 @@ export async function main(argv: readonly string[], env: Env): Promise<void> {
   if (cli.version) return void process.stdout.write(`${VERSION}\n`);
   // Terminal commands are loaded only when used: the server starts without them.
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
+  // A terminal command's reader may stop reading early (`validate FILE | head`): the command still
+  // finishes what it does (a logout still ends the session and rewrites the file), its output is dropped.
+  if (cli.command !== 'serve') process.stdout.on('error', (error: NodeJS.ErrnoException) => void (error.code === 'EPIPE' || process.stderr.write(`clerk-invitations-mcp: cannot write to stdout: ${error.message}\n`)));
   switch (cli.command) {
     case 'login': {
       if (cli.web) return (await import('./web-login/command.js')).loginWeb(cli.env, cli.identifier, (line) => void process.stderr.write(`${line}\n`));
