@@ -8,7 +8,8 @@ import { loadCapability } from '../src/engine/load.js';
 import type { SignInOffer, SignInPage } from '../src/mcp/sign-in-step.js';
 import { StdioTransport } from '../src/mcp/stdio.js';
 import { testSettings } from './helpers/connect.js';
-import { envelope, invitation, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
+import { clerkErrors, envelope, invitation, startFakeClerk, type FakeClerk } from './helpers/fake-clerk.js';
+import { ClerkApiError } from '../src/clerk/errors.js';
 import type { Message } from './helpers/raw-server.js';
 
 // How calls wait on the sign-in page, with the real SDK client and server in memory and a fake
@@ -206,5 +207,35 @@ describe('sign-in request state (2026-07-28, by hand)', () => {
     expect(has(2)).toBe(false);
     state.signedIn = true;
     expect((await answer(2)).result?.isError).toBeFalsy();
+  });
+});
+
+describe('a confirmed call whose stored sign-in had ended', () => {
+  it('is not run for whoever signs in on the page: nothing more is sent, and the agent is told to call again (2025-11-25, one call)', async () => {
+    // Clerk refuses the revoke as signed out (nothing done); the reads for the question work.
+    fake = await startFakeClerk((request) => (request.method === 'POST' ? { status: 401, json: clerkErrors({ code: 'signed_out', long_message: 'You are signed out.' }) } : { json: envelope(invitation()) }));
+    const clerk = new ClerkClient(testSettings({ baseUrl: fake.url }));
+    const { offer, signIn } = standInOffer();
+    const signedIn: SignInOffer = { ...offer, needed: () => false, ended: (error) => error instanceof ClerkApiError && error.status === 401 };
+    const server = createClerkServer({ capability: loadCapability(), clerk, signIn: signedIn });
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    client = new Client({ name: 'sign-in-step', version: '1.0.0' }, { capabilities: { elicitation: { form: {}, url: {} } }, ...ERAS['2025-11-25'] });
+    const asked: string[] = [];
+    client.setRequestHandler('elicitation/create', (request) => {
+      asked.push(request.params.mode ?? 'form');
+      // The user confirms, then (on the page) signs in — possibly as another account.
+      if (request.params.mode === 'url') {
+        signIn();
+        return { action: 'accept' };
+      }
+      return { action: 'accept', content: { confirm: true } };
+    });
+    await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+    const result = (await client.callTool({ name: 'revokePendingOrganizationInvitation', arguments: { organization_id: 'org_1', invitation_id: 'orginv_1' } })) as CallToolResult;
+    expect(asked).toEqual(['form', 'url']);
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toContain('was not run: the sign-in had ended');
+    // One revoke reached Clerk (refused as signed out); none was sent for the account signed in afterwards.
+    expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 });

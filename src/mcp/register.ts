@@ -57,7 +57,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
             confirmation = step.confirmation;
           }
           const ran = await executeSignedIn(server, ctx, tool, args, executor, options.signIn, confirmation === undefined ? undefined : { confirmation });
-          if (ran.kind === 'ask') return ran.result;
+          if (ran.kind !== 'done') return ran.result;
           const { structured } = ran;
           // The call was carried out: from here on, a failure must not read as "not done" (a create
           // repeated invites twice). The SDK would check the output schema after this handler
@@ -88,7 +88,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
  * request as signed out (401), before Clerk did anything for it, so the write was not applied.
  * Gives the tool's result, or the page's `input_required` for a 2026-07-28 client.
  */
-async function executeSignedIn(server: McpServer, ctx: ServerContext, tool: ToolDefinition, args: Record<string, unknown>, executor: ToolExecutor, signIn: SignInOffer | undefined, context: ExecutionContext | undefined): Promise<{ readonly kind: 'done'; readonly structured: Record<string, unknown> } | { readonly kind: 'ask'; readonly result: InputRequiredResult }> {
+async function executeSignedIn(server: McpServer, ctx: ServerContext, tool: ToolDefinition, args: Record<string, unknown>, executor: ToolExecutor, signIn: SignInOffer | undefined, context: ExecutionContext | undefined): Promise<{ readonly kind: 'done'; readonly structured: Record<string, unknown> } | { readonly kind: 'ask'; readonly result: InputRequiredResult } | { readonly kind: 'again'; readonly result: CallToolResult }> {
   try {
     return { kind: 'done', structured: await executor.execute(tool, args, ctx.mcpReq.signal, context) };
   } catch (error) {
@@ -97,6 +97,13 @@ async function executeSignedIn(server: McpServer, ctx: ServerContext, tool: Tool
     if (step.kind === 'ask') return step;
     // No page for this client, or no sign-in on it: Clerk's refusal stands (its error says how to sign in).
     if (step.kind === 'refused') throw error;
+    // The user confirmed this call as the account that was signed in; whoever signed in on the page
+    // may be someone else: the call is not run for them unasked. (A 2026-07-28 client comes back
+    // with the page's state, and its question is asked again.)
+    if (context?.confirmation !== undefined) {
+      const service = executor.serviceName ?? 'Clerk';
+      return { kind: 'again', result: { isError: true, content: [{ type: 'text', text: `${tool.name} was not run: the sign-in had ended, and the user confirmed it before signing in again. Nothing was sent to ${service}. Call it again: the user will be asked to confirm as the account now signed in.` }] } };
+    }
     return { kind: 'done', structured: await executor.execute(tool, args, ctx.mcpReq.signal, context) };
   }
 }
