@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCli } from '../src/cli/arguments.js';
+import { parseCli } from '../src/cli/arguments.js';
+import { HELP } from '../src/cli/help.js';
 
 describe('the command line', () => {
   it('runs the server without a command, and knows serve, login, whoami, logout and sandbox', () => {

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { bundledBackendCapability, bundledCapability } from '../engine/bundled.js';
-import { helpText, parseCli, type CliOptions } from './arguments.js';
+import { parseCli, type CliOptions } from './arguments.js';
+import { helpText } from './help.js';
 import { nameCommandsAbsolutely, nameCommandsFor } from '../invocation.js';
 import { settingsFromEnv } from '../clerk/settings.js';
 import { log } from '../log.js';

@@ -1,4 +1,4 @@
-import { SANDBOX_SIGN_IN } from './arguments.js';
+import { SANDBOX_SIGN_IN } from './help.js';
 import { CommandError } from '../errors.js';
 import { sandboxOptionsFromEnv, startSandbox, type Sandbox, type SandboxEnvOptions } from '../sandbox/simulator.js';
 import type { Env } from '../env.js';

@@ -5,17 +5,14 @@ import { ClerkTokenVerifier, subjectOf } from '../clerk/backend/token-verifier.j
 import { serverInstructions } from '../clerk/instructions.js';
 import { HTTP_CONFIRM_TIMEOUT_MS } from '../engine/confirm.js';
 import type { Capability } from '../engine/model.js';
-import { wholeNumber } from '../clerk/settings.js';
 import { log, logUnhandledRejections } from '../log.js';
 import { ConfirmationStates } from '../mcp/confirm-step.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from '../mcp/http/options.js';
 import { protectedResource, type ProtectedResource } from '../mcp/http/protected-resource.js';
 import { isLoopback } from '../loopback.js';
-import { serveHttp } from '../mcp/http/serve.js';
 import { createServer } from '../mcp/server.js';
 import type { CliOptions } from './arguments.js';
 import { confirmationKey, hostedConfigFromEnv, resourceUrl, type HostedConfig } from './hosted-config.js';
-import { listenSettings } from './serve-http.js';
+import { httpTimings, listenSettings, serveOverHttp } from './serve-http.js';
 
 /** The scopes a client is told to ask for: Clerk's default ones; the tools need only the user's id. */
 export const HOSTED_SCOPES = ['profile', 'email'] as const;
@@ -78,35 +75,19 @@ export async function serveHosted(cli: CliOptions, capability: Capability): Prom
   logUnhandledRejections(backend);
   const verifier = new ClerkTokenVerifier(backend, { cacheMs: config.tokenCacheMs, allowedClientIds: config.allowedClientIds });
   const states = new ConfirmationStates(HTTP_CONFIRM_TIMEOUT_MS, { key: confirmationKey(config.backend.secretKey), bind: (ctx) => byUser(ctx.http?.authInfo) });
-  const requestTimeoutMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000, 'milliseconds');
-  const graceMs = wholeNumber(cli.env, 'CLERK_MCP_HTTP_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
+  const timings = httpTimings(cli.env);
   const options: HostedServerOptions = { capability, backend, confirm: cli.confirm, states };
   // Without --public-url the resource's URL needs the bound port; until it is set, just below,
   // requests to /mcp hear 503.
   const gate: { resource?: ProtectedResource } = {};
   const unready = (): Response => Response.json({ error: 'temporarily_unavailable' }, { status: 503, headers: { 'retry-after': '1' } });
-  const server = await serveHttp(
-    {
-      factory: ({ authInfo }) => createHostedServer(options, authInfo),
-      authenticate: (request) => (gate.resource ? gate.resource.authenticate(request) : Promise.resolve(unready())),
-      routes: (request) => gate.resource?.routes(request),
-      host: listen.host,
-      port: listen.port,
-      ...(listen.allowedHosts && { allowedHosts: listen.allowedHosts }),
-      requestTimeoutMs,
-      onerror: (error) => log(`http: ${error.message}`, backend),
-    },
-    // Calls in flight finish (new requests hear 503 meanwhile), so the Backend API client is
-    // stopped only after the grace period: a call between its membership check and its write
-    // would otherwise fail halfway.
-    {
-      onClose: async () => {
-        backend.stop();
-        await closeSandbox();
-      },
-      graceMs,
-    },
-  );
+  const server = await serveOverHttp(listen, timings, {
+    factory: ({ authInfo }) => createHostedServer(options, authInfo),
+    authenticate: (request) => (gate.resource ? gate.resource.authenticate(request) : Promise.resolve(unready())),
+    routes: (request) => gate.resource?.routes(request),
+    client: backend,
+    onClose: () => closeSandbox(),
+  });
   try {
     const resource = publicResource ?? resourceUrl(undefined, listen.host, server.origin);
     gate.resource = protectedResource({ resource, authorizationServer: config.issuer, scopesSupported: [...HOSTED_SCOPES], verifier, resourceName: 'Clerk organization invitations' });

@@ -2,7 +2,7 @@ import type { ToolExecutor } from '../../engine/executor.js';
 import { toRequest } from '../../engine/request.js';
 import { isRecord } from '../../json.js';
 import { ClerkApiError, ClerkRequestError } from '../errors.js';
-import { shapeOutput } from '../executor.js';
+import { manageableOrganizations, shapeOutput, unusableAnswerMessage } from '../executor.js';
 import { isCreate, jsonBody } from './body.js';
 import type { BackendClient } from './client.js';
 import { describeBackendFailure } from './errors.js';
@@ -55,24 +55,12 @@ export function backendExecutor(client: BackendClient, userId: string): ToolExec
       const invitation = invitationId ? await lookUpPendingInvitation(client, organizationId, invitationId, signal).catch(() => undefined) : undefined;
       return { organizationName: membership.name, invitation: invitation && { ...invitation, organizationName: membership.name } };
     },
-    async organizations(signal) {
-      const all = await membershipsOf(signal);
-      const organizations = all.filter((m) => m.canManageMembers).map((m) => ({ id: m.id, name: m.name, slug: m.slug ?? null, role: m.role }));
-      const others = all.length - organizations.length;
-      return { organizations, ...(others > 0 ? { note: `The user also belongs to ${others} organization(s) without permission to manage members; they are not listed.` } : {}) };
-    },
+    organizations: async (signal) => manageableOrganizations(await membershipsOf(signal)),
     explain: (what, error) => ({
       text: client.redact(describeBackendFailure(what, error)),
       expected: error instanceof ClerkApiError || error instanceof ClerkRequestError || error instanceof RefusedBeforeSending || error instanceof ConfirmationAlreadyUsed,
     }),
-    unusableAnswer: ({ name, operation }, args, problem) => {
-      const { method, path } = toRequest(operation, args);
-      return client.redact(
-        method === 'GET'
-          ? `${name} failed: Clerk's answer to ${method} ${path} does not have the expected shape (${problem}).`
-          : `${name}: Clerk answered with success to ${method} ${path}: it was done, but its answer does not have the expected shape (${problem}). Do not repeat it: list the invitations to see the result.`,
-      );
-    },
+    unusableAnswer: (tool, args, problem) => client.redact(unusableAnswerMessage(tool, args, problem)),
     redact: (text) => client.redact(text),
   };
 }
