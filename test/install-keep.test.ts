@@ -56,12 +56,28 @@ describe('install keeps what is not its own', () => {
   it('updates a Claude Code entry through `claude mcp add-json`, with the user\'s fields kept', async () => {
     const { home, env } = freshHome();
     const claude = fakeClaude(env);
-    place(home, '.claude.json', JSON.stringify({ mcpServers: { 'clerk-invitations': { type: 'stdio', command: 'old-command', args: [], env: { MY_VAR: '1' }, disabled: true } } }));
+    place(home, '.claude.json', JSON.stringify({ mcpServers: { 'clerk-invitations': { type: 'stdio', command: 'old-command', args: [], env: {}, disabled: true } } }));
     const run = await runCli(['install', 'claude-code', '--publishable-key', KEY], claude.env);
     expect(run.code).toBe(0);
     const added = claude.calls()[1] ?? [];
     expect(added.slice(0, 5)).toEqual(['mcp', 'add-json', '--scope', 'user', 'clerk-invitations']);
-    expect(JSON.parse(added[5] ?? '')).toEqual({ type: 'stdio', command: process.execPath, args: [REAL_BIN], env: { MY_VAR: '1', CLERK_PUBLISHABLE_KEY: KEY }, disabled: true });
+    expect(JSON.parse(added[5] ?? '')).toEqual({ type: 'stdio', command: process.execPath, args: [REAL_BIN], env: { CLERK_PUBLISHABLE_KEY: KEY }, disabled: true });
+  });
+
+  it("never puts the user's own env values on `claude`'s command line (other local users can read it): such an entry is updated in the file", async () => {
+    const { home, env } = freshHome();
+    const claude = fakeClaude(env);
+    const file = place(home, '.claude.json', JSON.stringify({ mcpServers: { 'clerk-invitations': { type: 'stdio', command: 'old-command', args: [], env: { MY_TOKEN: 'secret-value-1' }, disabled: true } } }));
+    const run = await runCli(['install', 'claude-code', '--publishable-key', KEY], claude.env);
+    expect(run.code).toBe(0);
+    expect(JSON.stringify(claude.calls())).not.toContain('secret-value-1');
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { mcpServers: Record<string, unknown> }).mcpServers['clerk-invitations']).toEqual({
+      type: 'stdio',
+      command: process.execPath,
+      args: [REAL_BIN],
+      env: { MY_TOKEN: 'secret-value-1', CLERK_PUBLISHABLE_KEY: KEY },
+      disabled: true,
+    });
   });
 
   it('puts the previous Claude Code entry back when adding the new one fails after the remove, and says so', async () => {

@@ -7,7 +7,7 @@ import { command, nameCommandsFor, shellWord } from '../../invocation.js';
 import { claudeAddArgs, claudeAddJsonArgs, claudeRemoveArgs, findOnPath, runClaude, type IsExecutable } from './claude-cli.js';
 import { clientConfig, type ClientConfig, type ClientId, type Machine } from './clients.js';
 import { currentEntry, editServers, maskOtherValues } from './config-text.js';
-import { mergedEntry, serverEntry, type ServerEntry } from './entry.js';
+import { INSTALL_ENV_KEYS, mergedEntry, serverEntry, type ServerEntry } from './entry.js';
 import { backupConfig, readConfig, writeConfig } from './files.js';
 
 /** What `install <client>` / `uninstall <client>` was asked to do. */
@@ -110,9 +110,21 @@ async function installWithClaude(request: InstallRequest, config: ClientConfig, 
     return false;
   }
   if (current === undefined) return runClaudeCommands(request, config, claude, [claudeAddArgs(request.name, entry)], 'Added', say);
+  // The user's own env values (tokens, say) would go on `claude mcp add-json`'s command line, which
+  // other local users can read while it runs: the file is edited instead.
+  if (hasOwnEnv(current)) {
+    say(`"${request.name}" holds environment values of your own, which \`claude mcp add-json\` would show on its command line: editing ${config.file} instead.`);
+    return editFile(request, config, entry, say);
+  }
   // `claude mcp add` refuses a name that exists: an update is a remove, then an add (add-json, so
   // that the user's own fields stay); should the add fail, the previous entry is put back.
   return runClaudeCommands(request, config, claude, [claudeRemoveArgs(request.name), claudeAddJsonArgs(request.name, merged)], 'Updated', say, claudeAddJsonArgs(request.name, current));
+}
+
+/** Whether the entry's env has values install did not write. */
+function hasOwnEnv(current: unknown): boolean {
+  const env = typeof current === 'object' && current !== null ? (current as { env?: unknown }).env : undefined;
+  return typeof env === 'object' && env !== null && Object.keys(env).some((name) => !INSTALL_ENV_KEYS.includes(name));
 }
 
 async function uninstallWithClaude(request: InstallRequest, config: ClientConfig, claude: string, say: (line: string) => void): Promise<void> {
