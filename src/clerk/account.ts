@@ -1,5 +1,5 @@
 import type { ClerkClient } from './client.js';
-import { isRecord } from '../json.js';
+import { isRecord, nonEmptyText as text } from '../json.js';
 import { ClerkApiError, ClerkRequestError } from './errors.js';
 import type { FormValue } from './form.js';
 
@@ -148,5 +148,3 @@ function factors(value: unknown): SignInFactor[] {
     return strategy ? [{ strategy, safeIdentifier: text(f.safe_identifier), emailAddressId: text(f.email_address_id), phoneNumberId: text(f.phone_number_id) }] : [];
   });
 }
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

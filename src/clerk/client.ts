@@ -4,7 +4,7 @@ import { isRecord } from '../json.js';
 import { apiError, parseJson, readBody } from './answer.js';
 import { ClerkApiError, ClerkRequestError, type RequestLabel } from './errors.js';
 import { encodeForm } from './form.js';
-import { createHttp, discard, loadKy, retryOptions, searchParams, RETRY_AFTER_CAP_MS, type Call, type ClerkPayload, type ClerkRequest, type HttpContext, type Ky } from './http.js';
+import { createHttp, discard, loadKy, retryOptions, searchParams, startCall, RETRY_AFTER_CAP_MS, type Call, type ClerkPayload, type ClerkRequest, type HttpContext, type Ky } from './http.js';
 import { redirectError, requestError } from './http-errors.js';
 import { Limiter, LimiterStopped } from './limiter.js';
 import { Secrets } from './secrets.js';
@@ -150,18 +150,7 @@ export class ClerkClient {
       const message = this.#session.sourceRefusal ?? `${this.#noTokenReason ?? 'no Clerk client token'}: run \`${command('login')}\` in a terminal, or set CLERK_CLIENT_TOKEN; or sign in in a browser with \`${command('login --web')}\`; or start the server with --sandbox to try the tools.`;
       throw new ClerkRequestError(label, 'no-token', message, false);
     }
-    // One signal for the call, aborted by the caller's cancel or by the deadline: cheaper, in a
-    // burst, than AbortSignal.timeout() and AbortSignal.any() on every call.
-    const controller = new AbortController();
-    const { signal } = controller;
-    const call: Call = { label, cancel: request.signal, expired: false, deadlineAt: Date.now() + this.#deadlineMs, retries: 0, sent: false, answered: false, retryWaitMs: 0, attemptStartedAt: 0, tried: new Set() };
-    const deadline = setTimeout(() => {
-      call.expired = true;
-      controller.abort(new DOMException('The call took longer than its deadline', 'TimeoutError'));
-    }, this.#deadlineMs);
-    const cancel = (): void => controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) cancel();
-    else request.signal?.addEventListener('abort', cancel, { once: true });
+    const { call, signal, end } = startCall(label, request.signal, this.#deadlineMs);
     const releases: (() => void)[] = [];
     try {
       try {
@@ -187,8 +176,7 @@ export class ClerkClient {
         }
       }
     } finally {
-      clearTimeout(deadline);
-      request.signal?.removeEventListener('abort', cancel);
+      end();
       for (const release of releases.reverse()) release();
     }
   }

@@ -155,6 +155,39 @@ export interface Call {
   attemptStartedAt: number;
 }
 
+/** A call under way: its record, the one signal its attempts use, and what ends both. */
+export interface CallUnderWay {
+  readonly call: Call;
+  /** Aborted by the caller's cancel or by the deadline. */
+  readonly signal: AbortSignal;
+  /** Clears the deadline and the cancel listener: once the call has ended. */
+  readonly end: () => void;
+}
+
+/**
+ * Starts a call to `label` that ends within `deadlineMs` or when `cancel` aborts. One signal for the
+ * call: cheaper, in a burst, than AbortSignal.timeout() and AbortSignal.any() on every call.
+ */
+export function startCall(label: RequestLabel, cancel: AbortSignal | undefined, deadlineMs: number): CallUnderWay {
+  const controller = new AbortController();
+  const call: Call = { label, cancel, expired: false, deadlineAt: Date.now() + deadlineMs, retries: 0, sent: false, answered: false, retryWaitMs: 0, attemptStartedAt: 0, tried: new Set() };
+  const deadline = setTimeout(() => {
+    call.expired = true;
+    controller.abort(new DOMException('The call took longer than its deadline', 'TimeoutError'));
+  }, deadlineMs);
+  const onCancel = (): void => controller.abort(cancel?.reason);
+  if (cancel?.aborted) onCancel();
+  else cancel?.addEventListener('abort', onCancel, { once: true });
+  return {
+    call,
+    signal: controller.signal,
+    end: () => {
+      clearTimeout(deadline);
+      cancel?.removeEventListener('abort', onCancel);
+    },
+  };
+}
+
 /** The body of an answer did not arrive within CLERK_TIMEOUT_MS of the attempt's start. */
 export class BodyTimeout extends Error {
   override readonly name = 'BodyTimeout';

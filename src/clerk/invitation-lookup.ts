@@ -1,7 +1,7 @@
 import { listMemberships } from './account.js';
 import type { ClerkClient } from './client.js';
 import type { InvitationSummary, QuestionContext } from '../engine/confirm.js';
-import { isRecord } from '../json.js';
+import { isRecord, nonEmptyText as text } from '../json.js';
 
 // Clerk's largest page; a few pages cover any organization's pending invitations.
 const PAGE = 500;
@@ -51,5 +51,3 @@ export async function lookUpQuestionContext(clerk: ClerkClient, args: Readonly<R
   ]);
   return { organizationName: name, invitation };
 }
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

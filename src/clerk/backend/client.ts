@@ -3,7 +3,7 @@ import { apiError, parseJson, readBody } from '../answer.js';
 import { ClerkApiError, ClerkRequestError, type RequestLabel } from '../errors.js';
 import type { FormValue } from '../form.js';
 import { encodeForm } from '../form.js';
-import { createHttp, loadKy, retryOptions, RETRY_AFTER_CAP_MS, type Call, type HttpContext, type HttpMethod, type Ky, type Upstream } from '../http.js';
+import { createHttp, loadKy, retryOptions, startCall, RETRY_AFTER_CAP_MS, type Call, type HttpContext, type HttpMethod, type Ky, type Upstream } from '../http.js';
 import { redirectError, requestError } from '../http-errors.js';
 import { Limiter, LimiterStopped } from '../limiter.js';
 import { Secrets } from '../secrets.js';
@@ -97,17 +97,7 @@ export class BackendClient {
     const label: RequestLabel = { method: request.method, path: request.path };
     const notSent = (): ClerkRequestError => new ClerkRequestError(label, 'aborted', `the server is stopping, so ${label.method} ${label.path} was not sent: nothing was sent to Clerk.`, false);
     if (this.#stopped) throw notSent();
-    const deadlineMs = callDeadlineMs(this.#settings.timeoutMs);
-    const controller = new AbortController();
-    const { signal } = controller;
-    const call: Call = { label, cancel: request.signal, expired: false, deadlineAt: Date.now() + deadlineMs, retries: 0, sent: false, answered: false, retryWaitMs: 0, attemptStartedAt: 0, tried: new Set() };
-    const deadline = setTimeout(() => {
-      call.expired = true;
-      controller.abort(new DOMException('The call took longer than its deadline', 'TimeoutError'));
-    }, deadlineMs);
-    const cancel = (): void => controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) cancel();
-    else request.signal?.addEventListener('abort', cancel, { once: true });
+    const { call, signal, end } = startCall(label, request.signal, callDeadlineMs(this.#settings.timeoutMs));
     let release: (() => void) | undefined;
     try {
       try {
@@ -117,8 +107,7 @@ export class BackendClient {
       }
       return await this.#send(call, request, signal);
     } finally {
-      clearTimeout(deadline);
-      request.signal?.removeEventListener('abort', cancel);
+      end();
       release?.();
     }
   }

@@ -1,5 +1,6 @@
-import { isRecord } from '../../json.js';
+import { isRecord, nonEmptyText as text } from '../../json.js';
 import type { BackendClient } from './client.js';
+import { listPages } from './pages.js';
 
 /** An organization the user belongs to, with their role and permissions in it. */
 export interface UserMembership {
@@ -13,8 +14,7 @@ export interface UserMembership {
 }
 
 export const MANAGE_MEMBERS = 'org:sys_memberships:manage';
-// The Backend API's largest page; the loop stops at the last page.
-const PAGE = 500;
+// Up to 5,000 organizations.
 const MAX_PAGES = 10;
 
 /** Where a user's memberships are read: named in refusals, so that the agent knows what was checked. */
@@ -23,13 +23,7 @@ export const membershipsPath = (userId: string): string => `/v1/users/${encodeUR
 /** Every organization `userId` belongs to (`GET /v1/users/{user_id}/organization_memberships`, all pages). */
 export async function userMemberships(client: BackendClient, userId: string, signal?: AbortSignal): Promise<UserMembership[]> {
   const memberships: UserMembership[] = [];
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const body = await client.request({ method: 'GET', path: membershipsPath(userId), query: { limit: PAGE, offset: page * PAGE }, signal });
-    const data = isRecord(body) && Array.isArray(body.data) ? body.data.filter(isRecord) : [];
-    memberships.push(...data.flatMap(toMembership));
-    const total = isRecord(body) && typeof body.total_count === 'number' ? body.total_count : undefined;
-    if (data.length < PAGE || (total !== undefined && (page + 1) * PAGE >= total)) break;
-  }
+  for await (const data of listPages(client, membershipsPath(userId), MAX_PAGES, {}, signal)) memberships.push(...data.flatMap(toMembership));
   return memberships;
 }
 
@@ -40,5 +34,3 @@ function toMembership(m: Record<string, unknown>): UserMembership[] {
   const permissions = Array.isArray(m.permissions) ? m.permissions.filter((p): p is string => typeof p === 'string') : [];
   return [{ id, name: text(org.name) ?? id, slug: text(org.slug), role: text(m.role) ?? '(unknown)', permissions, canManageMembers: permissions.includes(MANAGE_MEMBERS) }];
 }
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
