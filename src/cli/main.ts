@@ -1,7 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { bundledBackendCapability, bundledCapability } from '../engine/bundled.js';
 import { parseCli, type CliOptions } from './arguments.js';
-import { helpText } from './help.js';
 import { nameCommandsAbsolutely, nameCommandsFor } from '../invocation.js';
 import { settingsFromEnv } from '../clerk/settings.js';
 import { log } from '../log.js';
@@ -13,7 +12,8 @@ import { UsageError } from '../errors.js';
 /** Runs the command line: help, version, a terminal command, or the stdio server (optionally against the sandbox). */
 export async function main(argv: readonly string[], env: Env): Promise<void> {
   const cli = parseCli(argv, env);
-  if (cli.help) return void process.stdout.write(helpText());
+  // The help text is read only when asked for: the server starts without it.
+  if (cli.help) return void process.stdout.write((await import('./help.js')).helpText());
   // A server runs in its MCP client's working directory: its messages name commands by absolute path.
   nameCommandsAbsolutely(cli.command === 'serve');
   if (cli.version) return void process.stdout.write(`${VERSION}\n`);
